@@ -1,0 +1,3 @@
+from bindings.cli import main
+
+raise SystemExit(main())

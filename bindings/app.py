@@ -1,0 +1,87 @@
+"""`create_app(function)`: the Flask app of ONE function, speaking Dapr's HTTP app protocol.
+
+Under gunicorn: `gunicorn 'bindings.app:create_app("todo-api")'`. The embedded runtime calls it
+with the dependencies it built, so the same adapter serves both ways of running.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from bindings import cron_route, http_routes, topic_route
+from bindings.observability import configure_logging, metrics, trace_id, trace_of
+from bindings.outcomes import problem
+from bindings.triggers import Cron, Invoke, Topic, get
+from functions.deps import Deps
+
+_OPEN_PATHS = {"/healthz"}
+
+
+def create_app(function: str, deps: Deps | None = None, *, app_token: str | None = None) -> Flask:
+    fn = get(function)
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    if deps is None:
+        from bindings.wiring import sidecar_deps
+
+        deps = sidecar_deps(fn.name)
+    token = app_token if app_token is not None else os.environ.get("APP_API_TOKEN") or None
+
+    app = Flask(f"todo.{fn.name}")
+    app.config["MAX_CONTENT_LENGTH"] = deps.settings.max_body_bytes
+    app.extensions["todo.deps"] = deps
+    app.extensions["todo.function"] = fn
+
+    @app.before_request
+    def _before() -> Response | None:
+        g.trace_token = trace_id.set(trace_of(request.headers.get("traceparent")))
+        g.started = time.perf_counter()
+        if token and request.path not in _OPEN_PATHS:
+            sent = request.headers.get("dapr-api-token", "")
+            if not hmac.compare_digest(sent.encode(), token.encode()):
+                return problem(401, "Unauthorized", "missing or wrong dapr-api-token")
+        return None
+
+    @app.teardown_request
+    def _after(_: BaseException | None) -> None:
+        if "trace_token" in g:
+            trace_id.reset(g.trace_token)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        healthy = deps.db.ping()
+        return Response(
+            '{"status":"ok"}' if healthy else '{"status":"database unavailable"}',
+            200 if healthy else 503,
+            mimetype="application/json",
+        )
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        body, content_type = metrics().render()
+        return Response(body, 200, content_type=content_type)
+
+    trigger = fn.trigger
+    if isinstance(trigger, Topic):
+        topic_route.install(app, fn, deps)
+    elif isinstance(trigger, Cron):
+        cron_route.install(app, fn, deps)
+    elif isinstance(trigger, Invoke):
+        http_routes.install(app, fn, deps, trigger.routes)
+
+        @app.get("/dapr/subscribe")
+        def no_subscriptions() -> Response:
+            return jsonify([])
+
+    if fn.adhoc:
+        http_routes.install(app, fn, deps, fn.adhoc)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        return problem(exc.code or 500, exc.name, exc.description or exc.name)
+
+    return app

@@ -1,0 +1,92 @@
+"""Bearer JWTs (HS256): verification for user routes, issuing for the local `token` command."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+
+from functions.domain.users import User
+from functions.ports import Secrets
+from functions.settings import Settings
+
+SIGNING_KEY = "signing-key"  # the value inside the jwt-secret secret
+
+
+class Unauthorized(Exception):
+    """No token, or one that does not verify; the message says which, never the token."""
+
+
+def signing_key(secrets: Secrets, settings: Settings) -> str:
+    values = secrets.get(settings.jwt_secret_name)
+    key = values.get(SIGNING_KEY)
+    if not key:
+        raise RuntimeError(f"secret {settings.jwt_secret_name!r} has no {SIGNING_KEY!r}")
+    return key
+
+
+def verify(header: str | None, key: str, settings: Settings) -> User:
+    if not header:
+        raise Unauthorized("missing Authorization header; send 'Authorization: Bearer <token>'")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Authorization must be 'Bearer <token>'")
+    try:
+        claims = jwt.decode(
+            token.strip(),
+            key,
+            algorithms=["HS256"],  # pinned: never let the token choose (no 'none', no RS/HS confusion)
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": ["sub", "exp", "iat"]},
+            leeway=30,
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("token has expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized(f"invalid token: {exc}") from exc
+    sub = claims["sub"]
+    if not isinstance(sub, str) or not 0 < len(sub) <= 200:
+        raise Unauthorized("token subject must be a string of 1-200 characters")
+    return User(id=sub, email=_text(claims.get("email")), timezone=_zone(claims.get("zoneinfo")))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _zone(value: Any) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # a bad claim falls back to the profile or UTC rather than locking the user out
+    return value
+
+
+def issue(
+    key: str,
+    settings: Settings,
+    user_id: str,
+    *,
+    email: str | None = None,
+    timezone: str | None = None,
+    ttl: timedelta = timedelta(days=1),
+) -> str:
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": user_id,
+        "iat": now,
+        "exp": now + ttl,
+        "aud": settings.jwt_audience,
+        "iss": settings.jwt_issuer,
+    }
+    if email:
+        claims["email"] = email
+    if timezone:
+        claims["zoneinfo"] = timezone
+    return jwt.encode(claims, key, algorithm="HS256")

@@ -1,0 +1,183 @@
+"""`python -m bindings run | token | list | invoke | stop`: the embedded runtime's command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bindings.triggers import FUNCTIONS, Cron, Invoke, Topic
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("TODO_DATA_DIR", ".data")),
+        help="where PostgreSQL, the secrets file and mail live (default .data)",
+    )
+    p = argparse.ArgumentParser(prog="python -m bindings", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", parents=[common], help="run every function in one process")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    tok = sub.add_parser("token", parents=[common], help="print a bearer token for USER")
+    tok.add_argument("user")
+    tok.add_argument("--email")
+    tok.add_argument("--timezone")
+    tok.add_argument("--hours", type=float, default=24.0, help="validity (default 24)")
+    sub.add_parser("list", parents=[common], help="print every function and its trigger")
+    inv = sub.add_parser("invoke", parents=[common], help="run one function's handler once, ad hoc")
+    inv.add_argument("function", choices=sorted(FUNCTIONS))
+    inv.add_argument(
+        "json",
+        nargs="?",
+        default=None,
+        help='cron: the run\'s options; topic: a CloudEvent or its data; todo-api: {"method","path","body","user"}',
+    )
+    sub.add_parser("stop", parents=[common], help="stop the data dir's embedded PostgreSQL")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from bindings.observability import configure_logging
+
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO" if args.command == "run" else "WARNING"))
+    return {"run": _run, "token": _token, "list": _list, "invoke": _invoke, "stop": _stop}[args.command](args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bindings.embedded import postgres
+    from bindings.embedded.runtime import serve
+
+    def _terminate(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        serve(args.data_dir, args.host, args.port)
+    finally:
+        if not os.environ.get("DATABASE_URL"):
+            postgres.stop(args.data_dir)
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from bindings import auth
+    from bindings.embedded.secrets import FileSecrets, ensure_file
+    from bindings.wiring import settings_from_env
+
+    if args.timezone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(args.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            print(f"unknown IANA time zone {args.timezone!r}", file=sys.stderr)
+            return 2
+    settings = settings_from_env(args.data_dir)
+    key = auth.signing_key(FileSecrets(ensure_file(args.data_dir)), settings)
+    print(
+        auth.issue(
+            key,
+            settings,
+            args.user,
+            email=args.email,
+            timezone=args.timezone,
+            ttl=timedelta(hours=args.hours),
+        )
+    )
+    return 0
+
+
+def _list(_: argparse.Namespace) -> int:
+    for fn in FUNCTIONS.values():
+        t = fn.trigger
+        if isinstance(t, Cron):
+            from bindings.schedules import cron_components
+
+            comp = cron_components().get(t.binding)
+            trigger = f"cron {t.binding} ({comp.schedule.text if comp else 'no component!'})"
+        elif isinstance(t, Topic):
+            trigger = f"topic {t.topic} -> {t.route} (dead letters: {t.dead_letter_topic})"
+        else:
+            trigger = "invoke " + ", ".join(f"{r.method} {r.path}" for r in t.routes)
+        print(f"{fn.name:<18} {trigger}")
+        if fn.summary:
+            print(f"{'':<18} {fn.summary}")
+    return 0
+
+
+def _invoke(args: argparse.Namespace) -> int:
+    from bindings.embedded.runtime import Runtime
+
+    fn = FUNCTIONS[args.function]
+    try:
+        payload = json.loads(args.json) if args.json else None
+    except json.JSONDecodeError as exc:
+        print(f"JSON argument is malformed: {exc}", file=sys.stderr)
+        return 2
+    runtime = Runtime.build(args.data_dir, functions=[fn.name], pool_size=2)
+    try:
+        client = runtime.apps[fn.name].test_client()
+        if isinstance(fn.trigger, Cron):
+            resp = client.post("/run", json=payload or {})
+        elif isinstance(fn.trigger, Topic):
+            resp = client.post(
+                fn.trigger.route,
+                data=json.dumps(_as_cloudevent(payload, fn.trigger.topic)),
+                content_type="application/cloudevents+json",
+            )
+        else:
+            resp = _invoke_route(runtime, client, fn.trigger, payload or {})
+        body = resp.get_data(as_text=True)
+        print(body if body else f"HTTP {resp.status_code}")
+        return 0 if resp.status_code < 400 and '"RETRY"' not in body and '"DROP"' not in body else 1
+    finally:
+        runtime.close()
+
+
+def _as_cloudevent(payload: Any, topic: str) -> Any:
+    if isinstance(payload, dict) and payload.get("specversion"):
+        return payload
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "cli",
+        "type": "cli.invoke",
+        "datacontenttype": "application/json",
+        "topic": topic,
+        "data": payload,
+    }
+
+
+def _invoke_route(runtime: Any, client: Any, trigger: Invoke, call: dict[str, Any]) -> Any:
+    from bindings import auth
+
+    deps = next(iter(runtime.deps.values()))
+    headers = {}
+    if call.get("user"):
+        key = auth.signing_key(deps.secrets, deps.settings)
+        headers["Authorization"] = "Bearer " + auth.issue(key, deps.settings, call["user"])
+    return client.open(
+        call.get("path", "/api/tasks"),
+        method=call.get("method", "GET"),
+        json=call.get("body"),
+        headers=headers,
+    )
+
+
+def _stop(args: argparse.Namespace) -> int:
+    from bindings.embedded import postgres
+
+    print("stopped" if postgres.stop(args.data_dir) else "not running")
+    return 0

@@ -1,0 +1,77 @@
+"""Cron functions: the OPTIONS probe, once-per-tick claim, and an ad hoc POST /run."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+
+from bindings.envelopes import now_utc, parse_read_time
+from bindings.instrument import measured
+from bindings.outcomes import classify, problem
+from bindings.schedules import cron_components
+from bindings.triggers import Cron, Function, resolve
+from functions.context import Context
+from functions.deps import Deps
+from functions.store import ticks
+
+log = logging.getLogger("bindings.cron")
+CLAIMANT = f"{socket.gethostname()}"
+
+
+def install(app: Flask, fn: Function, deps: Deps) -> None:
+    trigger = fn.trigger
+    assert isinstance(trigger, Cron) and fn.handler and fn.input
+    handler = resolve(fn.handler)
+    model = resolve(fn.input)
+    component = cron_components().get(trigger.binding)
+    if component is None:
+        raise RuntimeError(f"{fn.name}: no bindings.cron component named {trigger.binding!r} in dapr/components")
+    schedule = component.schedule
+
+    @app.route(trigger.route, methods=["OPTIONS"], endpoint="probe")
+    def probe() -> Response:
+        # daprd's start-up probe: a 2xx means "this app listens for the binding".
+        return Response(status=200)
+
+    @app.post(trigger.route, endpoint="tick")
+    def tick() -> Response:
+        fired = parse_read_time(request.headers.get("readTimeUTC")) or now_utc()
+        instant = schedule.tick_of(fired)
+        with measured(fn.name, "cron") as run:
+            try:
+                with deps.db.transaction() as tx:
+                    won = ticks.claim(tx, fn.name, instant, CLAIMANT)
+                if not won:
+                    run.outcome = "skipped"
+                    log.info("tick already claimed", extra={"function": fn.name, "tick": instant.isoformat()})
+                    return Response(status=200)
+                result = handler(model(), deps, Context(function=fn.name, tick=instant))
+                run.outcome = "success"
+                log.info(
+                    "tick done",
+                    extra={"function": fn.name, "tick": instant.isoformat(), "result": _dump(result)},
+                )
+                # An empty 200: a JSON body with `to`/`data` would trigger Dapr's output forwarding.
+                return Response(status=200)
+            except Exception as exc:
+                outcome, reason = classify(exc)
+                run.outcome = outcome.value.lower()
+                log.error("tick failed", exc_info=True, extra={"function": fn.name, "reason": reason})
+                return problem(500, "Cron run failed", reason)
+
+    @app.post("/run", endpoint="run")
+    def run_now() -> Response:
+        """Ad hoc (Dapr invoke or the CLI): no tick claim, the handler's own locking applies."""
+        body = request.get_json(silent=True) if request.get_data() else {}
+        cmd = model.model_validate(body or {})
+        with measured(fn.name, "invoke") as run:
+            result = handler(cmd, deps, Context(function=fn.name))
+            run.outcome = "success"
+        return jsonify(_dump(result))
+
+
+def _dump(result: Any) -> Any:
+    return result.model_dump(mode="json") if hasattr(result, "model_dump") else result

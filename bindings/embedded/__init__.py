@@ -1,0 +1,1 @@
+"""The embedded runtime: every function in one process, with no Docker, Kafka or Dapr to install."""

@@ -1,0 +1,142 @@
+"""`python -m bindings run`: every function in one process, on 127.0.0.1.
+
+todo-api is served at the root; every function is also reachable the way daprd exposes it,
+`/v1.0/invoke/<app-id>/method/<path>`, so the same curl commands work with and without Dapr.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from bindings.app import create_app
+from bindings.embedded import postgres
+from bindings.embedded.broker import Broker, Deliverer, subscriptions
+from bindings.embedded.cron import Scheduler
+from bindings.embedded.resiliency import inbound_retry
+from bindings.embedded.secrets import FileSecrets, ensure_file
+from bindings.embedded.state import TableState
+from bindings.schedules import cron_components
+from bindings.triggers import FUNCTIONS
+from bindings.wiring import make_deps, settings_from_env
+from functions.deps import Deps
+from functions.errors import Transient
+from functions.settings import Settings
+from functions.store.db import Database
+from functions.store.schema import migrate
+
+log = logging.getLogger("bindings.embedded")
+
+
+class LocalInvoker:
+    """Service invocation between functions of this process, through their Flask apps."""
+
+    def __init__(self, apps: dict[str, Flask]) -> None:
+        self.apps = apps
+
+    def invoke(self, app_id: str, method: str, body: Any = None, *, verb: str = "POST") -> Any:
+        client = self.apps[app_id].test_client()
+        resp = contextvars.Context().run(client.open, "/" + method.lstrip("/"), method=verb, json=body)
+        if resp.status_code >= 300:
+            raise Transient(f"invoke {app_id}/{method}: HTTP {resp.status_code}")
+        return json.loads(resp.get_data()) if resp.get_data() else None
+
+
+@dataclass
+class Runtime:
+    """The functions of one data dir, wired to embedded PostgreSQL, pub/sub, cron, secrets and state."""
+
+    settings: Settings
+    db: Database
+    broker: Broker
+    apps: dict[str, Flask] = field(default_factory=dict)
+    deps: dict[str, Deps] = field(default_factory=dict)
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, data_dir: Path, functions: list[str] | None = None, pool_size: int = 10) -> Runtime:
+        settings = settings_from_env(data_dir, secret_store="local-secret-store")
+        url = postgres.database_url(data_dir)
+        db = Database(url, max_size=pool_size, name="embedded").open()
+        migrate(db)
+        secrets = FileSecrets(ensure_file(data_dir))
+        broker = Broker(db, subscriptions(settings.pubsub_name))
+        runtime = cls(settings, db, broker)
+        invoker = LocalInvoker(runtime.apps)
+        for name in functions or list(FUNCTIONS):
+            deps = make_deps(name, db, broker, TableState(db, name), secrets, invoker, settings)
+            runtime.deps[name] = deps
+            runtime.apps[name] = create_app(name, deps, app_token="")
+        return runtime
+
+    def start_background(self) -> None:
+        """Start delivery and cron threads."""
+        retry = inbound_retry(self.settings.pubsub_name)
+        deliverer = Deliverer(self.broker, self.apps, retry)
+        crons = [(c, self.apps[scope]) for c in cron_components().values() for scope in c.scopes if scope in self.apps]
+        scheduler = Scheduler(crons)
+        for name, target in (("pubsub", deliverer.run), ("cron", scheduler.run)):
+            thread = threading.Thread(target=target, args=(self.stop_event,), name=f"embedded-{name}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def wsgi(self) -> Any:
+        """One WSGI app: /v1.0/invoke/<app-id>/method/<path> to that function, the rest to todo-api."""
+        apps = self.apps
+
+        def dispatch(environ: dict[str, Any], start_response: Any) -> Any:
+            path: str = environ.get("PATH_INFO", "")
+            if path.startswith("/v1.0/invoke/"):
+                app_id, _, rest = path[len("/v1.0/invoke/") :].partition("/")
+                method_prefix = "method/"
+                if app_id in apps and rest.startswith(method_prefix):
+                    environ = {**environ, "PATH_INFO": "/" + rest[len(method_prefix) :]}
+                    return apps[app_id].wsgi_app(environ, start_response)
+                start_response("404 Not Found", [("Content-Type", "application/problem+json")])
+                return [
+                    json.dumps(
+                        {
+                            "title": "Not found",
+                            "status": 404,
+                            "detail": f"no function {app_id!r} in this runtime",
+                        }
+                    ).encode()
+                ]
+            return apps["todo-api"].wsgi_app(environ, start_response)
+
+        return dispatch
+
+    def close(self) -> None:
+        self.stop_event.set()
+        self.broker.wake.set()
+        for thread in self.threads:
+            thread.join(timeout=5)
+        self.db.close()
+
+
+def serve(data_dir: Path, host: str, port: int, threads: int = 8) -> None:
+    from waitress import create_server
+
+    runtime = Runtime.build(data_dir)
+    runtime.start_background()
+    server = create_server(runtime.wsgi(), host=host, port=port, threads=threads, ident="todo-embedded")
+    log.info(
+        "embedded runtime serving",
+        extra={"url": f"http://{host}:{port}", "data_dir": str(data_dir), "functions": list(runtime.apps)},
+    )
+    print(f"todo functions serving on http://{host}:{port}  (data dir {data_dir}; Ctrl-C stops)", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        runtime.close()

@@ -1,0 +1,39 @@
+"""A local secrets file per data dir, in the layout of Dapr's local.file store with multiValued: true."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets as random
+from pathlib import Path
+
+from functions.errors import Transient
+
+FILE_NAME = "secrets.json"
+
+
+def ensure_file(data_dir: Path) -> Path:
+    """Create the file with a fresh JWT signing key on first use; never overwrite it."""
+    path = data_dir / FILE_NAME
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        content = {"jwt-secret": {"signing-key": random.token_urlsafe(48)}}
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(content, f, indent=2)
+    return path
+
+
+class FileSecrets:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._data: dict[str, dict[str, str]] | None = None
+
+    def get(self, name: str) -> dict[str, str]:
+        if self._data is None:
+            try:
+                self._data = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise Transient(f"secrets file {self.path} unreadable: {type(exc).__name__}") from exc
+        value = self._data.get(name, {})
+        return dict(value) if isinstance(value, dict) else {name: str(value)}

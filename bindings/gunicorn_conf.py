@@ -1,0 +1,11 @@
+"""gunicorn settings shared by every function. Loopback unless APP_HOST says otherwise (a pod sets 0.0.0.0)."""
+
+import os
+
+bind = f"{os.environ.get('APP_HOST', '127.0.0.1')}:{os.environ.get('APP_PORT', '8080')}"
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+timeout = 30
+graceful_timeout = 20
+accesslog = None  # the app logs JSON lines itself

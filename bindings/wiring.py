@@ -1,0 +1,91 @@
+"""The one wiring place: settings from the environment, and the Deps a function's handlers receive."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from functions.deps import Deps
+from functions.outbox import Outbox
+from functions.ports import Invoker, Publisher, Secrets, StateStore
+from functions.settings import Settings
+from functions.store.db import Database
+from functions.store.schema import migrate
+
+DATABASE_SECRET = "database-secret"  # key "url": the connection string in a cluster
+
+
+def settings_from_env(data_dir: str | Path | None = None, **overrides: object) -> Settings:
+    env = os.environ
+    values: dict[str, object] = {
+        "data_dir": Path(data_dir or env.get("TODO_DATA_DIR", ".data")),
+        "database_url": env.get("DATABASE_URL") or None,
+    }
+    for name, var in (
+        ("pubsub_name", "PUBSUB_NAME"),
+        ("state_store", "STATE_STORE"),
+        ("secret_store", "SECRET_STORE"),
+        ("jwt_audience", "JWT_AUDIENCE"),
+        ("jwt_issuer", "JWT_ISSUER"),
+    ):
+        if env.get(var):
+            values[name] = env[var]
+    values.update(overrides)
+    return Settings(**values)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_deps(
+    function: str,
+    db: Database,
+    publisher: Publisher,
+    state: StateStore,
+    secrets: Secrets,
+    invoker: Invoker,
+    settings: Settings,
+    clock: Callable[[], datetime] = utc_now,
+) -> Deps:
+    log = logging.getLogger(f"functions.{function}")
+    return Deps(
+        function=function,
+        db=db,
+        outbox=Outbox(db, publisher, function, clock, log),
+        publisher=publisher,
+        state=state,
+        secrets=secrets,
+        invoker=invoker,
+        settings=settings,
+        clock=clock,
+        log=log,
+    )
+
+
+def sidecar_deps(function: str) -> Deps:
+    """Dependencies of a function running beside its own daprd (gunicorn, one process per function)."""
+    from bindings.ports.sidecar import Sidecar, SidecarInvoker, SidecarPublisher, SidecarSecrets, SidecarState
+
+    settings = settings_from_env()
+    host = os.environ.get("DAPR_HOST", "127.0.0.1")
+    port = os.environ.get("DAPR_HTTP_PORT", "3500")
+    sidecar = Sidecar(f"http://{host}:{port}", os.environ.get("DAPR_API_TOKEN") or None)
+    secrets = SidecarSecrets(sidecar, settings.secret_store)
+    url = settings.database_url or secrets.get(DATABASE_SECRET).get("url")
+    if not url:
+        raise RuntimeError(f"no DATABASE_URL and no 'url' in secret {DATABASE_SECRET!r}")
+    db = Database(url, name=function).open()
+    migrate(db)
+    return make_deps(
+        function,
+        db,
+        SidecarPublisher(sidecar, settings.pubsub_name),
+        SidecarState(sidecar, settings.state_store),
+        secrets,
+        SidecarInvoker(sidecar),
+        settings,
+    )

@@ -1,0 +1,1 @@
+"""Pure models and rules. No I/O here."""

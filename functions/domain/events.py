@@ -1,0 +1,88 @@
+"""Event payloads (the public contract of the topics) and their CloudEvents 1.0 form."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TASK_EVENTS = "task-events"
+REMINDERS = "reminders"
+AUDIT_LOGS = "audit-logs"
+TOPICS = (TASK_EVENTS, REMINDERS, AUDIT_LOGS)
+TYPE_PREFIX = "com.todo."
+
+TaskAction = Literal["created", "updated", "completed", "reopened", "deleted"]
+
+
+def task_type(action: TaskAction) -> str:
+    return f"{TYPE_PREFIX}task.{action}.v1"
+
+
+AUDIT_TYPE = f"{TYPE_PREFIX}audit.recorded.v1"
+
+
+class TaskEventData(BaseModel):
+    """`data` of every `task-events` message (com.todo.task.<action>.v1)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    task_id: UUID
+    user_id: str
+    actor: str
+    action: TaskAction
+    task: dict[str, Any] = Field(description="the task as the API renders it, after the change")
+    changed: list[str] = Field(default_factory=list, description="fields that changed (updated only)")
+
+
+class AuditRecordData(BaseModel):
+    """`data` of every `audit-logs` message (com.todo.audit.recorded.v1): one per change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: str = Field(min_length=1, max_length=200, description="the owner of the record")
+    actor: str = Field(min_length=1, max_length=200, description="a user id, or the function's name")
+    actor_type: Literal["user", "function"]
+    action: str = Field(min_length=1, max_length=100)
+    task_id: UUID | None = None
+    at: datetime
+    before: dict[str, Any] = Field(default_factory=dict)
+    after: dict[str, Any] = Field(default_factory=dict)
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class Event(BaseModel):
+    """An event a change causes, before it is given an id and written to the outbox."""
+
+    model_config = ConfigDict(frozen=True)
+
+    topic: str
+    type: str
+    key: str = Field(description="Kafka key: keeps one task's events in order")
+    subject: str | None = None
+    data: BaseModel
+
+
+def cloudevent(event: Event, *, event_id: UUID, source: str, time: datetime) -> dict[str, Any]:
+    """The CloudEvents 1.0 structured form; its id is the outbox row id, stable across re-publication."""
+    envelope: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": str(event_id),
+        "source": source,
+        "type": event.type,
+        "time": time.isoformat(),
+        "datacontenttype": "application/json",
+        "partitionkey": event.key,
+        "data": event.data.model_dump(mode="json"),
+    }
+    if event.subject:
+        envelope["subject"] = event.subject
+    return envelope
+
+
+EVENT_CATALOGUE: dict[str, tuple[str, type[BaseModel]]] = {
+    **{task_type(a): (TASK_EVENTS, TaskEventData) for a in ("created", "updated", "completed", "reopened", "deleted")},
+    AUDIT_TYPE: (AUDIT_LOGS, AuditRecordData),
+}

@@ -1,0 +1,146 @@
+"""Task commands, queries and views, and the rules that tie them together."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from functions.domain.reminders import ReminderSpec, ReminderState
+from functions.domain.types import Instant, Tag, TimeZoneName
+
+Priority = Literal["low", "medium", "high", "urgent"]
+PRIORITY_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "urgent": 3}
+PRIORITY_NAME = {rank: name for name, rank in PRIORITY_RANK.items()}
+Status = Literal["open", "done"]
+SortKey = Literal["due_at", "-due_at", "priority", "-priority", "created_at", "-created_at"]
+
+Description = Field(None, max_length=10_000)
+
+
+def _unique(tags: list[str]) -> list[str]:
+    return list(dict.fromkeys(tags))
+
+
+class CreateTask(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str | None = Description
+    priority: Priority = "medium"
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    due_at: Instant | None = None
+    timezone: TimeZoneName | None = None
+    recurrence: str | None = Field(None, max_length=500)
+    reminders: list[ReminderSpec] = Field(default_factory=list, max_length=10)
+
+    _dedupe_tags = field_validator("tags")(_unique)
+
+    @model_validator(mode="after")
+    def _needs_due(self) -> CreateTask:
+        _check_due_dependents(self.due_at, self.recurrence, self.reminders)
+        return self
+
+
+class UpdateTask(BaseModel):
+    """A partial update: only the fields present change; `null` clears an optional field."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: UUID
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Description
+    priority: Priority | None = None
+    tags: list[Tag] | None = Field(None, max_length=20)
+    due_at: Instant | None = None
+    timezone: TimeZoneName | None = None
+    recurrence: str | None = Field(None, max_length=500)
+    reminders: list[ReminderSpec] | None = Field(None, max_length=10)
+
+    @field_validator("tags")
+    @classmethod
+    def _dedupe(cls, tags: list[str] | None) -> list[str] | None:
+        return None if tags is None else _unique(tags)
+
+    @model_validator(mode="after")
+    def _not_null(self) -> UpdateTask:
+        for name in ("title", "priority", "tags", "timezone", "reminders"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set if name != "id"}
+
+
+def _check_due_dependents(due_at: datetime | None, recurrence: str | None, reminders: list[ReminderSpec]) -> None:
+    if recurrence is not None and due_at is None:
+        raise ValueError("recurrence needs due_at: the first due date anchors the series")
+    if due_at is None and any(r.before is not None for r in reminders):
+        raise ValueError("a reminder with 'before' needs due_at")
+
+
+class TaskRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: UUID
+
+
+class TaskQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["open", "done", "all"] = "all"
+    priority: Priority | None = None
+    tag: list[Tag] = Field(default_factory=list, max_length=20)
+    q: str | None = Field(None, min_length=1, max_length=200)
+    due_before: Instant | None = None
+    due_after: Instant | None = None
+    sort: SortKey = "created_at"
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, max_length=500)
+
+
+class ReminderView(BaseModel):
+    id: UUID
+    remind_at: datetime
+    state: ReminderState
+    before: str | None = None
+    at: datetime | None = None
+
+
+class Task(BaseModel):
+    id: UUID
+    title: str
+    description: str | None
+    priority: Priority
+    tags: list[str]
+    status: Status
+    due_at: datetime | None
+    timezone: str
+    recurrence: str | None
+    series_id: UUID | None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    reminders: list[ReminderView] = Field(default_factory=list)
+
+
+class TaskPage(BaseModel):
+    items: list[Task]
+    next_cursor: str | None
+
+
+AUDITED_FIELDS = ("title", "description", "priority", "tags", "due_at", "timezone", "recurrence", "status")
+
+
+def snapshot(task: Task) -> dict[str, Any]:
+    """The audited fields of a task, JSON-ready."""
+    data = task.model_dump(mode="json")
+    return {name: data[name] for name in AUDITED_FIELDS}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The changed fields only, as (before, after)."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before[k] for k in keys if k in before}, {k: after[k] for k in keys}

@@ -1,0 +1,41 @@
+"""Errors a handler raises; the adapter maps each to an HTTP status or a Dapr outcome."""
+
+from __future__ import annotations
+
+
+class FunctionError(Exception):
+    """Base of every error a handler raises on purpose."""
+
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, detail: str, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class Invalid(FunctionError):
+    """Input that can never succeed: API 422, event DROP."""
+
+    status = 422
+    title = "Invalid input"
+
+
+class NotFound(FunctionError):
+    """Missing or not the caller's: API 404 (never 403, so ids do not leak), event DROP."""
+
+    status = 404
+    title = "Not found"
+
+
+class Conflict(FunctionError):
+    status = 409
+    title = "Conflict"
+
+
+class Transient(FunctionError):
+    """Might succeed later (database down, upstream 5xx or 429): API 503, event RETRY."""
+
+    status = 503
+    title = "Temporarily unavailable"

@@ -1,0 +1,84 @@
+"""Stage events in the change's transaction; publish them right after commit (the fast path)."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from functions.domain.events import Event, cloudevent
+from functions.ports import Publisher
+from functions.store import outbox as rows
+from functions.store.db import Database, Tx
+
+
+class Outbox:
+    def __init__(
+        self,
+        db: Database,
+        publisher: Publisher,
+        source: str,
+        clock: Callable[[], datetime],
+        log: logging.Logger,
+    ) -> None:
+        self.db = db
+        self.publisher = publisher
+        self.source = source
+        self.clock = clock
+        self.log = log
+
+    def emit(self, tx: Tx, events: Iterable[Event]) -> list[UUID]:
+        """Write the events with the change; they are published only if the change commits."""
+        staged: list[tuple[str, dict[str, Any]]] = []
+        now = self.clock()
+        for event in events:
+            event_id = uuid4()
+            envelope = cloudevent(event, event_id=event_id, source=self.source, time=now)
+            rows.add(tx, event_id, event.topic, event.key, envelope)
+            staged.append((event.topic, envelope))
+        if staged:
+            tx.after_commit.append(lambda: self.publish(staged))
+        return [UUID(e["id"]) for _, e in staged]
+
+    def publish(self, staged: list[tuple[str, dict[str, Any]]]) -> int:
+        """The fast path: publish, then mark in a transaction of its own. Never raises."""
+        sent = self.send(staged)
+        if sent:
+            try:
+                with self.db.transaction() as tx:
+                    rows.mark_published(tx, sent, self.clock())
+            except Exception as exc:
+                self.log.warning("could not mark events published", extra={"error": repr(exc)})
+        return len(sent)
+
+    def publish_in(self, tx: Tx, staged: list[tuple[str, dict[str, Any]]]) -> list[UUID]:
+        """The relay's path: publish rows it holds locked and mark them in its own transaction."""
+        sent = self.send(staged)
+        rows.mark_published(tx, sent, self.clock())
+        return sent
+
+    def send(self, staged: list[tuple[str, dict[str, Any]]]) -> list[UUID]:
+        """Publish per topic in bulk; return the ids that went out. Failures are logged, never raised."""
+        by_topic: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for topic, envelope in staged:
+            by_topic[topic].append(envelope)
+        sent: list[UUID] = []
+        for topic, envelopes in by_topic.items():
+            try:
+                failed = set(self.publisher.publish(topic, envelopes))
+            except Exception as exc:
+                self.log.warning(
+                    "publish failed; outbox-relay will retry",
+                    extra={"topic": topic, "count": len(envelopes), "error": repr(exc)},
+                )
+                continue
+            if failed:
+                self.log.warning(
+                    "some events were not published; outbox-relay will retry",
+                    extra={"topic": topic, "failed": len(failed)},
+                )
+            sent.extend(UUID(e["id"]) for e in envelopes if e["id"] not in failed)
+        return sent

@@ -1,0 +1,94 @@
+"""Connection pool and transactions, with after-commit hooks and transient-error translation."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from functions.errors import Transient
+
+Row = dict[str, Any]
+
+
+class Tx:
+    """One open transaction; hooks added here run once it has committed."""
+
+    def __init__(self, conn: psycopg.Connection[Row]) -> None:
+        self.conn = conn
+        self.after_commit: list[Callable[[], None]] = []
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> psycopg.Cursor[Row]:
+        return self.conn.execute(sql, params)
+
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Row | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+
+_current: contextvars.ContextVar[Tx | None] = contextvars.ContextVar("current_tx", default=None)
+
+
+class Database:
+    """The pool plus `transaction()`, which nests: an inner call joins the outer transaction."""
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10, name: str = "todo") -> None:
+        self.url = url
+        self.pool = ConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs={"row_factory": dict_row, "autocommit": True},
+            name=name,
+            open=False,
+            timeout=10,
+        )
+
+    def open(self, wait: bool = True) -> Database:
+        self.pool.open(wait=wait, timeout=30)
+        return self
+
+    def close(self) -> None:
+        self.pool.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        outer = _current.get()
+        if outer is not None:
+            # Joining keeps an inbox row and the handler's writes in one commit.
+            with _translated(), outer.conn.transaction():
+                yield outer
+            return
+        with _translated(), self.pool.connection() as conn:
+            tx = Tx(conn)
+            token = _current.set(tx)
+            try:
+                with conn.transaction():
+                    yield tx
+            finally:
+                _current.reset(token)
+        for hook in tx.after_commit:
+            hook()
+
+    def ping(self) -> bool:
+        try:
+            with self.transaction() as tx:
+                tx.execute("SELECT 1")
+            return True
+        except Transient:
+            return False
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except (psycopg.OperationalError, PoolTimeout) as exc:  # includes serialization failures, deadlocks
+        raise Transient(f"database unavailable: {type(exc).__name__}") from exc

@@ -1,0 +1,46 @@
+"""The transactional outbox: events written with the change, published after commit or by the relay."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from psycopg.types.json import Jsonb
+
+from functions.store.db import Tx
+
+
+def add(tx: Tx, event_id: UUID, topic: str, key: str, event: dict[str, Any]) -> None:
+    tx.execute(
+        "INSERT INTO outbox (id, topic, key, event) VALUES (%s, %s, %s, %s)",
+        (event_id, topic, key, Jsonb(event)),
+    )
+
+
+def mark_published(tx: Tx, ids: list[UUID], now: datetime) -> None:
+    if ids:
+        tx.execute(
+            "UPDATE outbox SET published_at = %s WHERE id = ANY(%s) AND published_at IS NULL",
+            (now, ids),
+        )
+
+
+def claim_unpublished(tx: Tx, older_than: datetime, limit: int) -> list[dict[str, Any]]:
+    """Leftovers of the fast path, oldest first; SKIP LOCKED lets relay replicas share the work."""
+    return tx.all(
+        "SELECT id, topic, key, event FROM outbox WHERE published_at IS NULL AND created_at < %s"
+        " ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED",
+        (older_than, limit),
+    )
+
+
+def count_attempt(tx: Tx, ids: list[UUID]) -> None:
+    if ids:
+        tx.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY(%s)", (ids,))
+
+
+def backlog(tx: Tx) -> tuple[int, timedelta | None]:
+    row = tx.one("SELECT count(*) AS n, now() - min(created_at) AS age FROM outbox WHERE published_at IS NULL")
+    assert row is not None
+    return row["n"], row["age"]

@@ -1,0 +1,205 @@
+"""Queries of the task aggregate: tasks, their reminders, their series, and the owner's profile."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from functions.domain.tasks import PRIORITY_NAME, PRIORITY_RANK, ReminderView, Task, TaskQuery
+from functions.errors import Invalid
+from functions.store.db import Row, Tx
+
+_COLUMNS = (
+    "id, title, description, priority, tags, status, due_at, timezone, recurrence, series_id,"
+    " created_at, updated_at, completed_at, version"
+)
+# sort key -> (column, the cursor value's type)
+_SORTS: dict[str, str] = {"due_at": "due_key", "priority": "priority", "created_at": "created_at"}
+
+
+def to_task(row: Row, reminders: list[ReminderView]) -> Task:
+    return Task(**{**row, "priority": PRIORITY_NAME[row["priority"]], "reminders": reminders})
+
+
+def get(tx: Tx, user_id: str, task_id: UUID, *, for_update: bool = False) -> Task | None:
+    """The caller's live task, or None (also when it is someone else's or deleted)."""
+    lock = " FOR UPDATE" if for_update else ""
+    row = tx.one(
+        f"SELECT {_COLUMNS} FROM tasks WHERE id = %s AND user_id = %s AND deleted_at IS NULL{lock}",
+        (task_id, user_id),
+    )
+    if row is None:
+        return None
+    return to_task(row, reminders_of(tx, [task_id]).get(task_id, []))
+
+
+def insert(tx: Tx, task_id: UUID, user_id: str, fields: dict[str, Any], now: datetime) -> None:
+    tx.execute(
+        "INSERT INTO tasks (id, user_id, title, description, priority, tags, due_at, timezone, recurrence,"
+        " series_id, created_at, updated_at)"
+        " VALUES (%(id)s, %(user_id)s, %(title)s, %(description)s, %(priority)s, %(tags)s, %(due_at)s,"
+        " %(timezone)s, %(recurrence)s, %(series_id)s, %(now)s, %(now)s)",
+        {
+            **fields,
+            "priority": PRIORITY_RANK[fields["priority"]],
+            "id": task_id,
+            "user_id": user_id,
+            "now": now,
+        },
+    )
+
+
+_UPDATABLE = {
+    "title",
+    "description",
+    "priority",
+    "tags",
+    "due_at",
+    "timezone",
+    "recurrence",
+    "series_id",
+    "status",
+    "completed_at",
+    "deleted_at",
+}
+
+
+def update(tx: Tx, task_id: UUID, fields: dict[str, Any], now: datetime) -> None:
+    unknown = fields.keys() - _UPDATABLE
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
+    values = {**fields}
+    if "priority" in values:
+        values["priority"] = PRIORITY_RANK[values["priority"]]
+    sets = ", ".join(f"{name} = %({name})s" for name in values)
+    tx.execute(
+        f"UPDATE tasks SET {sets}, updated_at = %(now)s, version = version + 1 WHERE id = %(id)s",
+        {**values, "now": now, "id": task_id},
+    )
+
+
+def insert_series(tx: Tx, series_id: UUID, user_id: str, rrule: str, anchor: datetime, timezone: str) -> None:
+    tx.execute(
+        "INSERT INTO series (id, user_id, rrule, anchor, timezone) VALUES (%s, %s, %s, %s, %s)",
+        (series_id, user_id, rrule, anchor, timezone),
+    )
+
+
+def update_series_rule(tx: Tx, series_id: UUID, rrule: str) -> None:
+    tx.execute("UPDATE series SET rrule = %s WHERE id = %s", (rrule, series_id))
+
+
+def ensure_user(tx: Tx, user_id: str, email: str | None, timezone: str | None) -> None:
+    """Create the owner row on first write; a profile set with PUT /api/me is never overwritten."""
+    tx.execute(
+        "INSERT INTO users (id, email, timezone) VALUES (%s, %s, %s) ON CONFLICT (id) DO UPDATE"
+        " SET email = coalesce(users.email, excluded.email), timezone = coalesce(users.timezone, excluded.timezone)"
+        " WHERE users.email IS NULL AND excluded.email IS NOT NULL"
+        " OR users.timezone IS NULL AND excluded.timezone IS NOT NULL",
+        (user_id, email, timezone),
+    )
+
+
+def reminders_of(tx: Tx, task_ids: list[UUID]) -> dict[UUID, list[ReminderView]]:
+    if not task_ids:
+        return {}
+    rows = tx.all(
+        "SELECT id, task_id, remind_at, state, before, at FROM reminders"
+        " WHERE task_id = ANY(%s) AND state <> 'cancelled' ORDER BY remind_at, id",
+        (task_ids,),
+    )
+    found: dict[UUID, list[ReminderView]] = {}
+    for r in rows:
+        before = None if r["before"] is None else _iso_duration(r["before"].total_seconds())
+        found.setdefault(r["task_id"], []).append(
+            ReminderView(id=r["id"], remind_at=r["remind_at"], state=r["state"], before=before, at=r["at"])
+        )
+    return found
+
+
+def _iso_duration(seconds: float) -> str:
+    total = int(seconds)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    clock = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (secs, "S")) if n)
+    return "P" + (f"{days}D" if days else "") + (f"T{clock}" if clock else "" if days else "T0S")
+
+
+def page(tx: Tx, user_id: str, query: TaskQuery) -> tuple[list[Task], str | None]:
+    """One keyset page: ordered by the sort column then id, resumed strictly after the cursor."""
+    descending = query.sort.startswith("-")
+    sort_name = query.sort.lstrip("-")
+    column = _SORTS[sort_name]
+    where = ["user_id = %(user)s", "deleted_at IS NULL"]
+    params: dict[str, Any] = {"user": user_id, "limit": query.limit + 1}
+    if query.status != "all":
+        where.append("status = %(status)s")
+        params["status"] = query.status
+    if query.priority:
+        where.append("priority = %(priority)s")
+        params["priority"] = PRIORITY_RANK[query.priority]
+    if query.tag:
+        where.append("tags @> %(tags)s")
+        params["tags"] = query.tag
+    if query.q:
+        where.append("search @@ to_tsquery('simple', %(q)s)")
+        params["q"] = _prefix_query(query.q)
+    if query.due_before:
+        where.append("due_at < %(due_before)s")
+        params["due_before"] = query.due_before
+    if query.due_after:
+        where.append("due_at >= %(due_after)s")
+        params["due_after"] = query.due_after
+    if query.cursor:
+        value, last_id = decode_cursor(query.cursor, query.sort)
+        where.append(f"({column}, id) {'<' if descending else '>'} (%(after_value)s, %(after_id)s)")
+        params.update(after_value=value, after_id=last_id)
+    order = "DESC" if descending else "ASC"
+    rows = tx.all(
+        f"SELECT {_COLUMNS}, {column} AS sort_value FROM tasks WHERE {' AND '.join(where)}"
+        f" ORDER BY {column} {order}, id {order} LIMIT %(limit)s",
+        params,
+    )
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    reminders = reminders_of(tx, [r["id"] for r in rows])
+    tasks = [to_task({k: v for k, v in r.items() if k != "sort_value"}, reminders.get(r["id"], [])) for r in rows]
+    cursor = encode_cursor(query.sort, rows[-1]["sort_value"], rows[-1]["id"]) if more else None
+    return tasks, cursor
+
+
+def _prefix_query(text: str) -> str:
+    """Each word as a quoted prefix lexeme, ANDed: 'meet plan' finds 'meeting planning'."""
+    words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
+    if not words:
+        raise Invalid("q has no searchable word", field="q")
+    return " & ".join(f"'{w.lower()}':*" for w in words)
+
+
+def encode_cursor(sort: str, value: Any, last_id: UUID) -> str:
+    plain = value.isoformat() if isinstance(value, datetime) else value
+    raw = json.dumps([sort, plain, str(last_id)], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, value, last_id = json.loads(raw)
+        last = UUID(last_id)
+        if cursor_sort != sort:
+            raise Invalid("cursor was made for another sort order; start again without it", field="cursor")
+        if sort.lstrip("-") == "priority":
+            if not isinstance(value, int):
+                raise ValueError("priority cursor")
+            return value, last
+        return datetime.fromisoformat(value), last
+    except Invalid:
+        raise
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        raise Invalid("cursor is not one this API issued", field="cursor") from exc

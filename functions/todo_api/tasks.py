@@ -1,0 +1,153 @@
+"""Task CRUD: create, read, list, update, complete, reopen, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from functions.context import Context
+from functions.deps import Deps
+from functions.domain import recurrence
+from functions.domain.tasks import CreateTask, Task, TaskPage, TaskQuery, TaskRef, UpdateTask
+from functions.domain.users import User
+from functions.errors import Invalid, NotFound
+from functions.store import reminders, tasks, users
+from functions.store.db import Tx
+from functions.todo_api.changes import record
+
+
+def _zone_for(tx: Tx, user: User, requested: str | None) -> str:
+    if requested:
+        return requested
+    profile = users.get(tx, user.id)
+    return (profile and profile["timezone"]) or user.timezone or "UTC"
+
+
+def _rule(rule: str, due_at: Any, zone: str) -> str:
+    try:
+        return recurrence.normalize(rule, due_at.astimezone(ZoneInfo(zone)))
+    except recurrence.RecurrenceError as exc:
+        raise Invalid(str(exc), field="recurrence") from exc
+
+
+def _load(tx: Tx, user: User, task_id: UUID) -> Task:
+    task = tasks.get(tx, user.id, task_id, for_update=True)
+    if task is None:
+        raise NotFound(f"task {task_id} not found", field="id")
+    return task
+
+
+def create_task(cmd: CreateTask, deps: Deps, ctx: Context) -> Task:
+    user = ctx.require_user()
+    now = deps.clock()
+    task_id = uuid4()
+    with deps.db.transaction() as tx:
+        tasks.ensure_user(tx, user.id, user.email, user.timezone)
+        zone = _zone_for(tx, user, cmd.timezone)
+        fields = cmd.model_dump(exclude={"reminders"})
+        fields.update(timezone=zone, series_id=None)
+        if cmd.recurrence is not None:
+            fields["recurrence"] = _rule(cmd.recurrence, cmd.due_at, zone)
+            fields["series_id"] = uuid4()
+            tasks.insert_series(tx, fields["series_id"], user.id, fields["recurrence"], cmd.due_at, zone)
+        tasks.insert(tx, task_id, user.id, fields, now)
+        reminders.plan(tx, task_id, user.id, cmd.reminders, cmd.due_at)
+        created = _load(tx, user, task_id)
+        record(tx, deps, user.id, "created", None, created)
+    return created
+
+
+def get_task(ref: TaskRef, deps: Deps, ctx: Context) -> Task:
+    user = ctx.require_user()
+    with deps.db.transaction() as tx:
+        task = tasks.get(tx, user.id, ref.id)
+    if task is None:
+        raise NotFound(f"task {ref.id} not found", field="id")
+    return task
+
+
+def list_tasks(query: TaskQuery, deps: Deps, ctx: Context) -> TaskPage:
+    user = ctx.require_user()
+    if query.due_before and query.due_after and query.due_after >= query.due_before:
+        raise Invalid("due_after must be earlier than due_before", field="due_after")
+    with deps.db.transaction() as tx:
+        items, cursor = tasks.page(tx, user.id, query)
+    return TaskPage(items=items, next_cursor=cursor)
+
+
+def update_task(cmd: UpdateTask, deps: Deps, ctx: Context) -> Task:
+    user = ctx.require_user()
+    now = deps.clock()
+    changes = cmd.changes()
+    with deps.db.transaction() as tx:
+        before = _load(tx, user, cmd.id)
+        due_at = changes.get("due_at", before.due_at)
+        zone = changes.get("timezone", before.timezone)
+        rule = changes.get("recurrence", before.recurrence)
+        fields = {k: v for k, v in changes.items() if k != "reminders"}
+        if rule is not None and due_at is None:
+            raise Invalid("recurrence needs due_at: the first due date anchors the series", field="due_at")
+        if "recurrence" in changes:
+            fields.update(_series_change(tx, user, before, rule, due_at, zone))
+        if "due_at" in changes and due_at != before.due_at:
+            reminders.replan(tx, before.id, due_at, now)
+        if cmd.reminders is not None:
+            if due_at is None and any(r.before is not None for r in cmd.reminders):
+                raise Invalid("a reminder with 'before' needs due_at", field="reminders")
+            reminders.cancel_pending(tx, before.id, now)
+            reminders.plan(tx, before.id, user.id, cmd.reminders, due_at)
+        if fields:
+            tasks.update(tx, before.id, fields, now)
+        after = _load(tx, user, before.id)
+        if after.model_dump(exclude={"updated_at"}) != before.model_dump(exclude={"updated_at"}):
+            record(tx, deps, user.id, "updated", before, after)
+    return after
+
+
+def _series_change(tx: Tx, user: User, before: Task, rule: str | None, due_at: Any, zone: str) -> dict[str, Any]:
+    if rule is None:
+        return {"recurrence": None, "series_id": None}
+    normalized = _rule(rule, due_at, zone)
+    if before.series_id is not None:
+        tasks.update_series_rule(tx, before.series_id, normalized)
+        return {"recurrence": normalized}
+    series_id = uuid4()
+    tasks.insert_series(tx, series_id, user.id, normalized, due_at, zone)
+    return {"recurrence": normalized, "series_id": series_id}
+
+
+def complete_task(ref: TaskRef, deps: Deps, ctx: Context) -> Task:
+    return _set_status(ref, deps, ctx, "done")
+
+
+def reopen_task(ref: TaskRef, deps: Deps, ctx: Context) -> Task:
+    return _set_status(ref, deps, ctx, "open")
+
+
+def _set_status(ref: TaskRef, deps: Deps, ctx: Context, status: str) -> Task:
+    """Idempotent: asking for the status a task already has changes and emits nothing."""
+    user = ctx.require_user()
+    now = deps.clock()
+    with deps.db.transaction() as tx:
+        before = _load(tx, user, ref.id)
+        if before.status == status:
+            return before
+        done = status == "done"
+        tasks.update(tx, ref.id, {"status": status, "completed_at": now if done else None}, now)
+        if done:
+            reminders.cancel_pending(tx, ref.id, now)
+        after = _load(tx, user, ref.id)
+        record(tx, deps, user.id, "completed" if done else "reopened", before, after)
+    return after
+
+
+def delete_task(ref: TaskRef, deps: Deps, ctx: Context) -> None:
+    """Soft delete; pending reminders are cancelled. A second delete answers 404."""
+    user = ctx.require_user()
+    now = deps.clock()
+    with deps.db.transaction() as tx:
+        before = _load(tx, user, ref.id)
+        reminders.cancel_pending(tx, ref.id, now)
+        tasks.update(tx, ref.id, {"deleted_at": now}, now)
+        record(tx, deps, user.id, "deleted", before, before.model_copy(update={"updated_at": now}))

@@ -1,0 +1,77 @@
+"""The declaration table is the one source: /dapr/subscribe, the Procfile and dapr/ must agree with it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bindings.embedded.resiliency import inbound_retry
+from bindings.schedules import cron_components, load_components
+from bindings.triggers import FUNCTIONS, Cron, Function, Invoke, Route, Topic, _table, resolve
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_handler_and_model_resolves():
+    for fn in FUNCTIONS.values():
+        routes = fn.trigger.routes if isinstance(fn.trigger, Invoke) else ()
+        for route in (*routes, *fn.adhoc):
+            assert callable(resolve(route.handler)) and resolve(route.input).model_fields is not None
+        if fn.handler:
+            assert callable(resolve(fn.handler)) and resolve(fn.input).model_fields is not None
+
+
+def test_duplicate_names_raise():
+    fn = Function("x", Invoke(routes=(Route("GET", "/", "a:b", "c:d"),)))
+    with pytest.raises(ValueError, match="declared twice"):
+        _table(fn, fn)
+
+
+def test_procfile_has_one_process_per_function():
+    lines = [ln for ln in (ROOT / "Procfile").read_text().splitlines() if ln.strip()]
+    procs = dict(ln.split(":", 1) for ln in lines)
+    assert set(procs) == set(FUNCTIONS)
+    for name, command in procs.items():
+        assert f'bindings.app:create_app("{name}")' in command and command.strip().startswith("gunicorn")
+
+
+def test_every_cron_function_has_its_component_scoped_to_it():
+    crons = cron_components()
+    for fn in FUNCTIONS.values():
+        if isinstance(fn.trigger, Cron):
+            comp = crons[fn.trigger.binding]
+            assert comp.scopes == (fn.name,), f"{comp.name} must fire only in {fn.name}"
+    declared = {fn.trigger.binding for fn in FUNCTIONS.values() if isinstance(fn.trigger, Cron)}
+    assert set(crons) == declared, "a cron component without a function would fire into the void"
+
+
+def test_every_topic_function_may_use_the_pubsub_and_has_a_dead_letter_topic():
+    pubsub = load_components()["kafka-pubsub"]
+    for fn in FUNCTIONS.values():
+        if isinstance(fn.trigger, Topic):
+            assert fn.name in pubsub["scopes"]
+            assert fn.subscription()["deadLetterTopic"] == f"{fn.trigger.topic}-dlq"
+
+
+def test_inbound_retries_are_bounded():
+    policy = inbound_retry("kafka-pubsub")
+    assert 0 < policy.max_retries <= 10
+
+
+def test_resiliency_targets_every_function():
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "dapr" / "resiliency.yaml").read_text())
+    assert set(doc["spec"]["targets"]["apps"]) == set(FUNCTIONS)
+
+
+def test_k8s_deployments_match_the_table_when_present():
+    deployments = list((ROOT / "k8s").rglob("*.yaml"))
+    ids = set()
+    for path in deployments:
+        ids |= set(re.findall(r'dapr.io/app-id:\s*"?([\w-]+)"?', path.read_text()))
+    if not ids:
+        pytest.skip("k8s/ has no Deployments yet (the Kubernetes issue adds them)")
+    assert ids == set(FUNCTIONS)

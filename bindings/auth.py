@@ -63,7 +63,7 @@ def _zone(value: Any) -> str | None:
         return None
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return None  # a bad claim falls back to the profile or UTC rather than locking the user out
     return value
 

@@ -18,7 +18,7 @@ from functions.deps import Deps
 from functions.store import ticks
 
 log = logging.getLogger("bindings.cron")
-CLAIMANT = f"{socket.gethostname()}"
+CLAIMANT = socket.gethostname()  # which replica won a tick, for operators
 
 
 def install(app: Flask, fn: Function, deps: Deps) -> None:

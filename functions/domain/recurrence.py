@@ -34,14 +34,42 @@ def normalize(rule: str, anchor: datetime) -> str:
         raise RecurrenceError(f"{refused[0]} is not supported: the time of day comes from due_at")
     if "COUNT" in parts and "UNTIL" in parts:
         raise RecurrenceError("COUNT and UNTIL must not both be given (RFC 5545 3.3.10)")
+    _check_ranges(parts)
     canonical = ";".join(f"{k}={v}" for k, v in parts.items())
     try:
         parsed = rrulestr(canonical, dtstart=anchor)
-    except (ValueError, TypeError) as exc:
+        if not isinstance(parsed, rrule):
+            raise RecurrenceError("only a single RRULE is supported")
+        # A rule that names no real date (BYMONTHDAY=30;BYMONTH=2) is refused, not stored to never fire.
+        if parsed.after(anchor, inc=True) is None and "UNTIL" not in parts and "COUNT" not in parts:
+            raise RecurrenceError("the rule yields no occurrence")
+    except (ValueError, TypeError, IndexError) as exc:
         raise RecurrenceError(f"invalid RRULE: {exc}") from exc
-    if not isinstance(parsed, rrule):
-        raise RecurrenceError("only a single RRULE is supported")
     return canonical
+
+
+def _ints(parts: dict[str, str], name: str) -> list[int]:
+    try:
+        return [int(v) for v in parts[name].split(",")] if name in parts else []
+    except ValueError as exc:
+        raise RecurrenceError(f"{name} must be integers") from exc
+
+
+def _check_ranges(parts: dict[str, str]) -> None:
+    """RFC 5545 3.3.10's value ranges; dateutil accepts some out-of-range values and then loops or fails."""
+    for name, low in (("INTERVAL", 1), ("COUNT", 1)):
+        if any(v < low for v in _ints(parts, name)):
+            raise RecurrenceError(f"{name} must be at least {low}")
+    limits = {"BYMONTHDAY": 31, "BYMONTH": 12, "BYYEARDAY": 366, "BYWEEKNO": 53, "BYSETPOS": 366}
+    for name, top in limits.items():
+        for v in _ints(parts, name):
+            if v == 0 or abs(v) > top or (name == "BYMONTH" and v < 0):
+                raise RecurrenceError(f"{name} value {v} is out of range")
+    top = 5 if parts.get("FREQ") == "MONTHLY" else 53
+    for day in filter(None, parts.get("BYDAY", "").split(",")):
+        ordinal = day[:-2]
+        if ordinal not in ("", "+", "-") and (not ordinal.lstrip("+-").isdigit() or not 1 <= abs(int(ordinal)) <= top):
+            raise RecurrenceError(f"BYDAY ordinal in {day} is out of range (1-{top})")
 
 
 def _parts(text: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from functions.domain.reminders import ReminderSpec, ReminderState
-from functions.domain.types import Instant, Tag, TimeZoneName
+from functions.domain.types import Instant, Tag, Text, TimeZoneName
 
 Priority = Literal["low", "medium", "high", "urgent"]
 PRIORITY_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "urgent": 3}
@@ -27,8 +27,8 @@ def _unique(tags: list[str]) -> list[str]:
 class CreateTask(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=1, max_length=200)
-    description: str | None = Description
+    title: Text = Field(min_length=1, max_length=200)
+    description: Text | None = Description
     priority: Priority = "medium"
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     due_at: Instant | None = None
@@ -50,8 +50,8 @@ class UpdateTask(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: UUID
-    title: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Description
+    title: Text | None = Field(None, min_length=1, max_length=200)
+    description: Text | None = Description
     priority: Priority | None = None
     tags: list[Tag] | None = Field(None, max_length=20)
     due_at: Instant | None = None

@@ -63,8 +63,13 @@ class Database:
         outer = _current.get()
         if outer is not None:
             # Joining keeps an inbox row and the handler's writes in one commit.
-            with _translated(), outer.conn.transaction():
-                yield outer
+            queued = len(outer.after_commit)
+            try:
+                with _translated(), outer.conn.transaction():
+                    yield outer
+            except BaseException:
+                del outer.after_commit[queued:]  # the savepoint rolled back: so do its hooks
+                raise
             return
         with _translated(), self.pool.connection() as conn:
             tx = Tx(conn)

@@ -195,7 +195,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, UUID]:
         if cursor_sort != sort:
             raise Invalid("cursor was made for another sort order; start again without it", field="cursor")
         if sort.lstrip("-") == "priority":
-            if not isinstance(value, int):
+            if type(value) is not int or not 0 <= value <= 3:  # bool is an int subclass
                 raise ValueError("priority cursor")
             return value, last
         return datetime.fromisoformat(value), last

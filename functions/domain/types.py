@@ -29,11 +29,18 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def _known_zone(name: str) -> str:
+def is_zone(name: str) -> bool:
+    """True for a known IANA zone name."""
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder such as "America"
-        raise ValueError(f"unknown IANA time zone {name!r}") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "America"
+        return False
+    return True
+
+
+def _known_zone(name: str) -> str:
+    if not is_zone(name):
+        raise ValueError(f"unknown IANA time zone {name!r}")
     return name
 
 

@@ -10,7 +10,7 @@ from flask import Response
 from pydantic import ValidationError
 
 from bindings.envelopes import EnvelopeError, describe, field_name
-from functions.errors import FunctionError, Invalid, NotFound, Transient
+from functions.errors import FunctionError, Invalid, NotFound, Rejected, Transient
 
 
 class Outcome(StrEnum):
@@ -23,7 +23,7 @@ def classify(exc: BaseException) -> tuple[Outcome, str]:
     """DROP what can never succeed; RETRY everything else, bounded by the resiliency policy."""
     if isinstance(exc, ValidationError):
         return Outcome.DROP, f"invalid payload: {describe(exc)}"
-    if isinstance(exc, EnvelopeError | Invalid | NotFound):
+    if isinstance(exc, EnvelopeError | Invalid | NotFound | Rejected):
         return Outcome.DROP, str(exc)
     if isinstance(exc, Transient):
         return Outcome.RETRY, str(exc)

@@ -12,6 +12,7 @@ from bindings.outcomes import Outcome, classify, topic_reply
 from bindings.triggers import Function, Topic, resolve
 from functions.context import Context
 from functions.deps import Deps
+from functions.errors import Rejected
 from functions.store import inbox
 
 log = logging.getLogger("bindings.topic")
@@ -48,11 +49,17 @@ def deliver_one(body: bytes, fn: Function, deps: Deps, handler: object, model: t
         event_id = event.id
         data = model.model_validate(event.payload())
         ctx = Context(function=fn.name, event_id=event.id, event_type=event.type)
+        rejected: Rejected | None = None
         with deps.db.transaction() as tx:
             if not inbox.first_delivery(tx, fn.name, event.id):
                 log.info("duplicate delivery acknowledged", extra={"event_id": event.id, "function": fn.name})
                 return Outcome.SUCCESS
-            handler(data, deps, ctx)  # type: ignore[operator]
+            try:
+                handler(data, deps, ctx)  # type: ignore[operator]
+            except Rejected as exc:
+                rejected = exc  # the handler recorded why; commit that with the inbox entry, then drop
+        if rejected is not None:
+            raise rejected
         return Outcome.SUCCESS
     except Exception as exc:
         outcome, reason = classify(exc)

@@ -156,6 +156,29 @@ FUNCTIONS: dict[str, Function] = _table(
         handler="functions.outbox_relay:relay_outbox",
         input="functions.outbox_relay:RelayRun",
     ),
+    Function(
+        name="reminder-check",
+        summary="Claims due reminders and emits one `reminders` event each, once per tick",
+        trigger=Cron("reminder-checker-cron"),
+        handler="functions.reminder_check:check_reminders",
+        input="functions.reminder_check:CheckRun",
+    ),
+    Function(
+        name="send-reminder",
+        summary="Mails a due reminder exactly once (SendGrid, or .eml files without a key)",
+        trigger=Topic("reminders"),
+        handler="functions.send_reminder:send_reminder",
+        input="functions.domain.events:ReminderDueData",
+        adhoc=(
+            Route(
+                "POST",
+                "/api/notify",
+                "functions.send_reminder:notify",
+                "functions.send_reminder:Notify",
+                auth="internal",
+            ),
+        ),
+    ),
 )
 
 

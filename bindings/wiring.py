@@ -30,6 +30,7 @@ def settings_from_env(data_dir: str | Path | None = None, **overrides: object) -
         ("secret_store", "SECRET_STORE"),
         ("jwt_audience", "JWT_AUDIENCE"),
         ("jwt_issuer", "JWT_ISSUER"),
+        ("sendgrid_host", "SENDGRID_HOST"),
     ):
         if env.get(var):
             values[name] = env[var]

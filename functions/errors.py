@@ -39,3 +39,14 @@ class Transient(FunctionError):
 
     status = 503
     title = "Temporarily unavailable"
+
+
+class Rejected(FunctionError):
+    """Can never succeed, but the handler's record of that must be kept: API 422, event DROP after commit."""
+
+    status = 422
+    title = "Rejected"
+
+    def __init__(self, detail: str, *, field: str | None = None, result: object = None) -> None:
+        super().__init__(detail, field=field)
+        self.result = result

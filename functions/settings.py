@@ -21,3 +21,10 @@ class Settings(BaseModel):
     outbox_relay_batch: int = Field(500, ge=1, le=10_000)
     outbox_grace_seconds: float = Field(2.0, ge=0, description="relay leaves rows this young to the fast path")
     max_body_bytes: int = 64 * 1024
+    # Reminders (reminder-check, send-reminder).
+    reminder_batch: int = Field(500, ge=1, le=10_000, description="reminders claimed per transaction")
+    reminder_max_batches: int = Field(20, ge=1, le=1000, description="bounds one run; the next tick takes the rest")
+    sendgrid_secret: str = "sendgrid-secret"  # keys "api-key" and "from-email"; no key = mail to <data dir>/mail
+    sendgrid_host: str = "https://api.sendgrid.com"
+    mail_timeout_seconds: float = Field(5.0, gt=0, le=60, description="under the pub/sub call timeout (10 s)")
+    mail_from_default: str = "reminders@todo.localhost"

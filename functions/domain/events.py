@@ -22,6 +22,7 @@ def task_type(action: TaskAction) -> str:
 
 
 AUDIT_TYPE = f"{TYPE_PREFIX}audit.recorded.v1"
+REMINDER_DUE_TYPE = f"{TYPE_PREFIX}reminder.due.v1"
 
 
 class TaskEventData(BaseModel):
@@ -51,6 +52,17 @@ class AuditRecordData(BaseModel):
     before: dict[str, Any] = Field(default_factory=dict)
     after: dict[str, Any] = Field(default_factory=dict)
     details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReminderDueData(BaseModel):
+    """`data` of every `reminders` message (com.todo.reminder.due.v1): one claimed reminder is due."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    reminder_id: UUID
+    task_id: UUID
+    user_id: str = Field(min_length=1, max_length=200)
+    remind_at: datetime = Field(description="the planned time; a re-planned reminder no longer matches it")
 
 
 class Event(BaseModel):
@@ -85,4 +97,5 @@ def cloudevent(event: Event, *, event_id: UUID, source: str, time: datetime) -> 
 EVENT_CATALOGUE: dict[str, tuple[str, type[BaseModel]]] = {
     **{task_type(a): (TASK_EVENTS, TaskEventData) for a in ("created", "updated", "completed", "reopened", "deleted")},
     AUDIT_TYPE: (AUDIT_LOGS, AuditRecordData),
+    REMINDER_DUE_TYPE: (REMINDERS, ReminderDueData),
 }

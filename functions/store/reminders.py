@@ -1,4 +1,4 @@
-"""Queries of reminders: plan, re-plan when due_at moves, cancel."""
+"""Queries of reminders: plan, re-plan when due_at moves, cancel, claim when due, record the send."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from functions.domain.reminders import ReminderSpec, remind_at
-from functions.store.db import Tx
+from functions.store.db import Row, Tx
+
+# A claimed reminder is in flight (its event is in the outbox or on Kafka) but not yet mailed, so
+# cancelling and re-planning must reach it too; the sender re-checks the row and skips a stale event.
+_LIVE = "state IN ('pending', 'claimed')"
 
 
 def plan(tx: Tx, task_id: UUID, user_id: str, specs: list[ReminderSpec], due_at: datetime | None) -> None:
@@ -25,24 +29,74 @@ def plan(tx: Tx, task_id: UUID, user_id: str, specs: list[ReminderSpec], due_at:
 
 
 def replan(tx: Tx, task_id: UUID, due_at: datetime | None, now: datetime) -> None:
-    """Move pending relative reminders with the new due time; cancel them when it is cleared."""
+    """Move live relative reminders with the new due time; cancel them when it is cleared.
+
+    A claimed one goes back to pending at its new time; the event already sent for the old time no
+    longer matches the row's `remind_at`, so the sender skips it.
+    """
     if due_at is None:
         tx.execute(
-            "UPDATE reminders SET state = 'cancelled', updated_at = %s"
-            " WHERE task_id = %s AND state = 'pending' AND before IS NOT NULL",
+            f"UPDATE reminders SET state = 'cancelled', updated_at = %s"
+            f" WHERE task_id = %s AND {_LIVE} AND before IS NOT NULL",
             (now, task_id),
         )
         return
     tx.execute(
-        "UPDATE reminders SET remind_at = %s - before, updated_at = %s"
-        " WHERE task_id = %s AND state = 'pending' AND before IS NOT NULL",
+        f"UPDATE reminders SET remind_at = %s - before, state = 'pending', claimed_at = NULL, updated_at = %s"
+        f" WHERE task_id = %s AND {_LIVE} AND before IS NOT NULL",
         (due_at, now, task_id),
     )
 
 
 def cancel_pending(tx: Tx, task_id: UUID, now: datetime) -> int:
+    """Cancel every reminder not yet mailed, including one whose event is in flight."""
     cur = tx.execute(
-        "UPDATE reminders SET state = 'cancelled', updated_at = %s WHERE task_id = %s AND state = 'pending'",
+        f"UPDATE reminders SET state = 'cancelled', updated_at = %s WHERE task_id = %s AND {_LIVE}",
         (now, task_id),
     )
     return cur.rowcount
+
+
+def claim_due(tx: Tx, now: datetime, limit: int) -> list[Row]:
+    """Claim up to `limit` due reminders that no other claimant holds.
+
+    The inner SELECT walks the partial index of pending `remind_at` and stops after `limit` rows, so the
+    cost follows the number due. SKIP LOCKED lets concurrent claimants take disjoint batches; the outer
+    `state = 'pending'` re-check makes the UPDATE conditional even if a row changed after it was read.
+    """
+    return tx.all(
+        "UPDATE reminders r SET state = 'claimed', claimed_at = %(now)s, attempts = r.attempts + 1,"
+        " updated_at = %(now)s"
+        " FROM (SELECT id FROM reminders WHERE state = 'pending' AND remind_at <= %(now)s"
+        "       ORDER BY remind_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED) due"
+        " WHERE r.id = due.id AND r.state = 'pending'"
+        " RETURNING r.id, r.task_id, r.user_id, r.remind_at",
+        {"now": now, "limit": limit},
+    )
+
+
+def lock_for_send(tx: Tx, reminder_id: UUID) -> Row | None:
+    """The reminder with its task and owner, locked so that one sender at a time decides about it."""
+    return tx.one(
+        "SELECT r.id, r.task_id, r.user_id, r.remind_at, r.state, r.before,"
+        " t.title, t.description, t.due_at, t.timezone AS task_timezone, t.status AS task_status,"
+        " t.deleted_at, u.email, u.timezone AS user_timezone"
+        " FROM reminders r JOIN tasks t ON t.id = r.task_id LEFT JOIN users u ON u.id = r.user_id"
+        " WHERE r.id = %s FOR UPDATE OF r",
+        (reminder_id,),
+    )
+
+
+def mark_sent(tx: Tx, reminder_id: UUID, now: datetime, message_id: str | None) -> None:
+    tx.execute(
+        "UPDATE reminders SET state = 'sent', sent_at = %s, message_id = %s, last_error = NULL, updated_at = %s"
+        " WHERE id = %s",
+        (now, message_id, now, reminder_id),
+    )
+
+
+def mark_failed(tx: Tx, reminder_id: UUID, now: datetime, reason: str) -> None:
+    tx.execute(
+        "UPDATE reminders SET state = 'failed', last_error = %s, updated_at = %s WHERE id = %s",
+        (reason[:1000], now, reminder_id),
+    )

@@ -12,9 +12,12 @@ from functions.domain.events import (
     AUDIT_LOGS,
     AUDIT_TYPE,
     EVENT_CATALOGUE,
+    REMINDER_DUE_TYPE,
+    REMINDERS,
     TASK_EVENTS,
     AuditRecordData,
     Event,
+    ReminderDueData,
     TaskEventData,
     cloudevent,
     task_type,
@@ -64,9 +67,10 @@ def test_types_are_versioned():
     assert AUDIT_TYPE == "com.todo.audit.recorded.v1"
 
 
-def test_catalogue_covers_the_five_task_types_and_audit():
+def test_catalogue_covers_the_five_task_types_audit_and_reminders():
     expected = {task_type(a): (TASK_EVENTS, TaskEventData) for a in ACTIONS}
     expected[AUDIT_TYPE] = (AUDIT_LOGS, AuditRecordData)
+    expected[REMINDER_DUE_TYPE] = (REMINDERS, ReminderDueData)
     assert expected == EVENT_CATALOGUE
     for _topic, model in EVENT_CATALOGUE.values():
         assert issubclass(model, BaseModel)

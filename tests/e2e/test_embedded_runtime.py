@@ -156,3 +156,33 @@ def test_list_and_invoke_commands(embedded: Embedded):
     # Ad hoc run while `run` is running, against the same database.
     result = json.loads(embedded.cli("invoke", "outbox-relay"))
     assert set(result) == {"published", "failed", "batches"}
+
+
+def test_reminders_mail_once_even_with_three_concurrent_checks(embedded: Embedded):
+    """As the user checks it: one .eml per due reminder, none for a completed task, whatever runs at once."""
+    token = embedded.cli("token", "dora", "--email", "dora@example.org")
+    soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 60))
+    due = {"title": "Stretch", "due_at": soon, "reminders": [{"before": "PT2M"}]}  # remind_at is past: due now
+    status, task = _call(embedded.base, "POST", "/api/tasks", token, due)
+    assert status == 201
+    status, done = _call(embedded.base, "POST", "/api/tasks", token, {**due, "title": "Already done"})
+    assert _call(embedded.base, "POST", f"/api/tasks/{done['id']}/complete", token)[0] == 200
+
+    checks = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bindings", "invoke", "reminder-check", "--data-dir", str(embedded.data_dir)],
+            cwd=ROOT,
+            env=embedded.env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    claimed = [json.loads(p.communicate(timeout=60)[0])["claimed"] for p in checks]
+    mail_dir = embedded.data_dir / "mail"
+    # The minute's tick may have claimed it first; either way it is claimed exactly once.
+    assert sum(claimed) <= 1
+    mails = _wait_for(lambda: list(mail_dir.glob("*.eml")), seconds=90)
+    time.sleep(2)  # a duplicate, if there were one, would arrive in this time
+    assert [m.name for m in mail_dir.glob("*.eml")] == [f"{task['reminders'][0]['id']}.eml"]
+    assert "Subject: Reminder: Stretch" in mails[0].read_text()

@@ -88,3 +88,11 @@ def reminder_rows(runtime, task_id):
 def with_settings(deps, **changes):
     """A copy of frozen Deps whose settings differ."""
     return dataclasses.replace(deps, settings=deps.settings.model_copy(update=changes))
+
+
+def helpers_with_clock(runtime, function, instant):
+    """The function's Deps with a fixed clock (its outbox stamps events with the same instant)."""
+    from bindings.wiring import make_deps
+
+    d = runtime.deps[function]
+    return make_deps(function, d.db, d.publisher, d.state, d.secrets, d.invoker, d.settings, clock=lambda: instant)

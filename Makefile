@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= .data
 PORT   ?= 8000
 
-.PHONY: run test lint fmt clean
+.PHONY: run test lint fmt clean bench-reminders
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,7 @@ fmt: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Reminder path: reminder-check at 10k vs 1M tasks, and claim -> publish -> send throughput.
+bench-reminders: $(STAMP)
+	$(BIN)/python bench/reminders.py $(ARGS)

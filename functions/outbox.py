@@ -33,13 +33,15 @@ class Outbox:
     def emit(self, tx: Tx, events: Iterable[Event]) -> list[UUID]:
         """Write the events with the change; they are published only if the change commits."""
         staged: list[tuple[str, dict[str, Any]]] = []
+        records = []
         now = self.clock()
         for event in events:
             event_id = uuid4()
             envelope = cloudevent(event, event_id=event_id, source=self.source, time=now)
-            rows.add(tx, event_id, event.topic, event.key, envelope)
+            records.append((event_id, event.topic, event.key, envelope))
             staged.append((event.topic, envelope))
         if staged:
+            rows.add(tx, records)
             tx.after_commit.append(lambda: self.publish(staged))
         return [UUID(e["id"]) for _, e in staged]
 

@@ -72,22 +72,36 @@ class Broker:
 
     def publish(self, topic: str, events: list[dict[str, Any]]) -> list[str]:
         with self.db.transaction() as tx:
-            for event in events:
-                self.append(tx, topic, event)
+            self.append(tx, topic, events)
         self.wake.set()
         return []
 
-    def append(self, tx: Tx, topic: str, event: dict[str, Any]) -> None:
-        row = tx.one(
-            "INSERT INTO pubsub_messages (topic, key, event) VALUES (%s, %s, %s::jsonb) RETURNING id",
-            (topic, event.get("partitionkey"), json.dumps(event)),
-        )
-        assert row is not None
-        for sub in self.subs.get(topic, []):
-            tx.execute(
-                "INSERT INTO pubsub_deliveries (message_id, app_id, route, dead_letter_topic) VALUES (%s, %s, %s, %s)",
-                (row["id"], sub.app_id, sub.route_for(event), sub.dead_letter_topic),
+    def append(self, tx: Tx, topic: str, events: list[dict[str, Any]]) -> None:
+        """Log the messages and fan them out to every subscription, pipelined like a bulk publish."""
+        if not events:
+            return
+        with tx.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO pubsub_messages (topic, key, event) VALUES (%s, %s, %s::jsonb) RETURNING id",
+                [(topic, event.get("partitionkey"), json.dumps(event)) for event in events],
+                returning=True,
             )
+            ids = []
+            while True:
+                ids.append(cur.fetchone()["id"])  # type: ignore[index]
+                if not cur.nextset():
+                    break
+            deliveries = [
+                (message_id, sub.app_id, sub.route_for(event), sub.dead_letter_topic)
+                for message_id, event in zip(ids, events, strict=True)
+                for sub in self.subs.get(topic, [])
+            ]
+            if deliveries:
+                cur.executemany(
+                    "INSERT INTO pubsub_deliveries (message_id, app_id, route, dead_letter_topic)"
+                    " VALUES (%s, %s, %s, %s)",
+                    deliveries,
+                )
 
 
 class Deliverer:
@@ -161,7 +175,7 @@ class Deliverer:
         )
         tx.execute("DELETE FROM pubsub_deliveries WHERE id = %s", (row["id"],))
         if row["dead_letter_topic"]:
-            self.broker.append(tx, row["dead_letter_topic"], event)
+            self.broker.append(tx, row["dead_letter_topic"], [event])
 
 
 def read_reply(status: int, body: bytes) -> tuple[str, str]:

@@ -11,11 +11,13 @@ from psycopg.types.json import Jsonb
 from functions.store.db import Tx
 
 
-def add(tx: Tx, event_id: UUID, topic: str, key: str, event: dict[str, Any]) -> None:
-    tx.execute(
-        "INSERT INTO outbox (id, topic, key, event) VALUES (%s, %s, %s, %s)",
-        (event_id, topic, key, Jsonb(event)),
-    )
+def add(tx: Tx, rows: list[tuple[UUID, str, str, dict[str, Any]]]) -> None:
+    """Insert (id, topic, key, event) rows; executemany pipelines them in one round trip."""
+    with tx.conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO outbox (id, topic, key, event) VALUES (%s, %s, %s, %s)",
+            [(event_id, topic, key, Jsonb(event)) for event_id, topic, key, event in rows],
+        )
 
 
 def mark_published(tx: Tx, ids: list[UUID], now: datetime) -> None:

@@ -25,6 +25,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.seed import fresh_database  # noqa: E402  (after the sys.path line)
+
 DUE = 1000
 SEED_SQL = """
 INSERT INTO users (id, email, timezone)
@@ -44,16 +46,6 @@ def _runtime(data_dir: Path, db_url: str) -> Any:
 
     os.environ["DATABASE_URL"] = db_url
     return Runtime.build(data_dir, pool_size=4)
-
-
-def _fresh_database(admin_url: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
-    head, _, query = admin_url.partition("?")
-    return f"{head.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
 
 
 def _make_due(rt: Any, n: int) -> None:
@@ -83,7 +75,7 @@ def _check_once(rt: Any) -> tuple[float, int]:
 
 
 def bench_check(admin_url: str, work: Path, size: int, repeats: int) -> dict[str, Any]:
-    url = _fresh_database(admin_url, f"bench_{size}")
+    url = fresh_database(admin_url, f"bench_{size}")
     rt = _runtime(work / f"rt-{size}", url)
     try:
         started = time.perf_counter()
@@ -113,7 +105,7 @@ def bench_path(admin_url: str, work: Path, n: int) -> dict[str, Any]:
     from tests.functions.reminder_support import write_sendgrid_secret
     from tests.support.sendgrid_sink import running
 
-    url = _fresh_database(admin_url, "bench_path")
+    url = fresh_database(admin_url, "bench_path")
     with running() as sink:
         os.environ["SENDGRID_HOST"] = sink.url
         write_sendgrid_secret(work / "rt-path")

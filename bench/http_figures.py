@@ -1,0 +1,95 @@
+"""todo-api under load beside the bare baseline, both under gunicorn on the same PostgreSQL.
+
+Every connection of the API's runs is its own user, so a per-user rate limit and per-user cache keys
+are exercised as many users would exercise them; the limit is raised for the run (RATE_LIMIT_REQUESTS)
+so that it is checked on every request but never refuses one.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import seed
+from bench.servers import Request, Server, gunicorn, load
+
+TASK = json.dumps(
+    {"title": "Write the quarterly report", "priority": "high", "tags": ["work"], "due_at": "2031-01-06T09:00:00+00:00"}
+)
+# The primary list figure (filter + sort, 50 items) and a tag filter, whose cost is stated.
+LIST_QUERIES = {
+    "list": "/api/tasks?status=open&priority=high&sort=due_at&limit=50",
+    "list_tag": "/api/tasks?tag=work&sort=-created_at&limit=50",
+}
+NO_RATE_LIMIT = str(10**9)
+
+
+@dataclass(frozen=True)
+class LoadConfig:
+    seconds: float
+    warmup: float
+    connections: int
+    ids_per_user: int
+    list_sizes: tuple[int, int]
+
+
+def app_env(db_url: str, data_dir: Path) -> dict[str, str]:
+    return {
+        "DATABASE_URL": db_url,
+        "BENCH_DATA_DIR": str(data_dir),
+        "LOG_LEVEL": "WARNING",
+        "RATE_LIMIT_REQUESTS": NO_RATE_LIMIT,
+    }
+
+
+def _warm(server: Server, headers: dict[str, str], paths: list[str]) -> None:
+    """One GET per id before the timed run, so that a read-through cache answers the run from memory/state."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    for path in paths:
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"warm-up GET {path} answered {resp.status}")
+    conn.close()
+
+
+def bench_http(admin_url: str, work: Path, cfg: LoadConfig) -> dict[str, Any]:
+    db_url = seed.migrated_database(admin_url, "bench_http")
+    data_dir = work / "http-data"
+    key = seed.signing_key(data_dir)
+    small, big = cfg.list_sizes
+    for size in (small, big):
+        seed.list_user(db_url, f"list-{size}", size)
+    env = app_env(db_url, data_dir)
+    out: dict[str, Any] = {}
+
+    def run(server: Server, conns: list[tuple[dict[str, str], list[Request]]], *expect: int) -> dict[str, Any]:
+        return load(server, conns, cfg.seconds, cfg.warmup, expect or (200,))
+
+    plain = {"Content-Type": "application/json"}
+    users = [f"bench-{i}" for i in range(cfg.connections)]
+    headers = {u: seed.bearer(key, u) for u in users}
+    ids = {u: [f"/api/tasks/{t}" for t in seed.tasks_of(db_url, u, cfg.ids_per_user)] for u in users}
+    with (
+        gunicorn("bench.baseline_app:create_app()", env, name="baseline") as base,
+        gunicorn('bench.function_app:create_app("todo-api")', env, name="todo-api") as api,
+    ):
+        # Pairs run back to back so that a change in the machine's load hits both sides alike.
+        out["insert"] = run(base, [(plain, [("POST", "/insert", TASK)])] * cfg.connections, 201)
+        out["post"] = run(api, [(headers[u], [("POST", "/api/tasks", TASK)]) for u in users], 201)
+        out["ping"] = run(base, [({}, [("GET", "/ping", None)])] * cfg.connections)
+        for u in users:
+            _warm(api, headers[u], ids[u])
+        out["get"] = run(api, [(headers[u], [("GET", p, None) for p in ids[u]]) for u in users])
+        # One connection: one user's data, and no queueing behind other clients in the figure.
+        for name, path in LIST_QUERIES.items():
+            for size in (small, big):
+                owner = seed.bearer(key, f"list-{size}")
+                out[f"{name}_{size}"] = run(api, [(owner, [("GET", path, None)])])
+        out["rss_mb"] = {"baseline": base.worker_rss_mb(), "todo-api": api.worker_rss_mb()}
+    out["config"] = {"connections": cfg.connections, "seconds": cfg.seconds, "sizes": [small, big]}
+    return out

@@ -2,12 +2,13 @@
 
 `python bench/loadgen.py SPEC.json` prints one JSON result. The spec:
 
-    {"host": "127.0.0.1", "port": 8080, "warmup": 2, "duration": 10, "expect": [200, 201],
+    {"host": "127.0.0.1", "port": 8080, "warmup": 2, "duration": 10, "expect": [200, 201], "reject": ["RETRY"],
      "connections": [{"headers": {...}, "requests": [["GET", "/ping", null], ...]}, ...]}
 
 Each connection is one thread with one persistent connection, sending its own requests in turn
-(so each can carry its own user's token). Every `__UUID__` in a body becomes a fresh uuid4, so
-events can be sent with unique ids. Requests started during the warm-up are not counted.
+(so each can carry its own user's token). A status outside `expect`, or a reply containing a
+`reject` string, counts as an error. Every `__UUID__` in a body becomes a fresh uuid4, so events
+can be sent with unique ids. Requests started during the warm-up are not counted.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Connection(threading.Thread):
         self.host, self.port = spec["host"], spec["port"]
         self.timeout = float(spec.get("timeout", 10))
         self.expect = set(spec.get("expect", [200]))
+        self.reject = [r.encode() for r in spec.get("reject", [])]
         self.headers = conn.get("headers", {})
         self.requests = [(m, p, None if b is None else b.encode()) for m, p, b in conn["requests"]]
         self.start_at, self.measure_at, self.end_at = start, measure, end
@@ -56,8 +58,10 @@ class Connection(threading.Thread):
             try:
                 conn.request(method, path, body=_fresh(body), headers=self.headers)
                 resp = conn.getresponse()
-                resp.read()
+                reply = resp.read()
                 status = str(resp.status)
+                if any(r in reply for r in self.reject):
+                    status += "+rejected"
             except (OSError, http.client.HTTPException) as exc:
                 status = type(exc).__name__
                 conn.close()

@@ -103,6 +103,7 @@ def load(
     seconds: float,
     warmup: float,
     expect: tuple[int, ...] = (200,),
+    reject: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Run bench/loadgen.py in its own process against `server`; one (headers, requests) per connection."""
     spec = {
@@ -111,6 +112,7 @@ def load(
         "warmup": warmup,
         "duration": seconds,
         "expect": list(expect),
+        "reject": list(reject),
         "connections": [{"headers": h, "requests": r} for h, r in connections],
     }
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:

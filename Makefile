@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= .data
 PORT   ?= 8000
 
-.PHONY: run test lint fmt clean bench-reminders
+.PHONY: run test lint fmt clean bench-reminders bench bench-quick
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,17 @@ clean:
 # Reminder path: reminder-check at 10k vs 1M tasks, and claim -> publish -> send throughput.
 bench-reminders: $(STAMP)
 	$(BIN)/python bench/reminders.py $(ARGS)
+
+# Benchmarks of issue 8 (docs/performance.md): figures, bench/results/<date>.json and PNG plots.
+# matplotlib and pyinstrument come from bench/requirements.txt, only into this venv, only for these targets.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): bench/requirements.txt $(STAMP)
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
+	touch $@
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py $(ARGS)
+
+# Minutes instead of most of an hour: checks that every benchmark runs end to end; the figures are rough.
+bench-quick: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py --quick $(ARGS)

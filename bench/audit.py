@@ -59,11 +59,11 @@ def accepts_bulk(server: Server) -> str | None:
 def bench_audit(env: dict[str, str], seconds: float, warmup: float, conns: int, bulk_size: int) -> dict[str, Any]:
     out: dict[str, Any] = {"connections": conns, "bulk_size": bulk_size}
     with gunicorn('bench.function_app:create_app("audit-writer")', env, name="audit-writer") as server:
-        single = load(server, [(CE_JSON, [single_request()])] * conns, seconds, warmup, reject=REJECT)
+        single = load(server.port, [(CE_JSON, [single_request()])] * conns, seconds, warmup, reject=REJECT)
         out["single"] = {**single, "events_per_s": single["rps"]}
         reason = accepts_bulk(server)
         if reason is None:
-            bulk = load(server, [(BULK_JSON, [bulk_request(bulk_size)])] * conns, seconds, warmup, reject=REJECT)
+            bulk = load(server.port, [(BULK_JSON, [bulk_request(bulk_size)])] * conns, seconds, warmup, reject=REJECT)
             out["bulk"] = {**bulk, "events_per_s": bulk["rps"] * bulk_size}
         else:
             out["bulk"] = {"skipped": reason}

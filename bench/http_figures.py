@@ -33,7 +33,7 @@ class LoadConfig:
     warmup: float
     connections: int
     ids_per_user: int
-    list_sizes: tuple[int, int]
+    list_sizes: tuple[int, ...]  # the first is the baseline of the growth ratio
 
 
 def app_env(db_url: str, data_dir: Path) -> dict[str, str]:
@@ -57,18 +57,16 @@ def _warm(server: Server, headers: dict[str, str], paths: list[str]) -> None:
     conn.close()
 
 
-def bench_http(admin_url: str, work: Path, cfg: LoadConfig) -> dict[str, Any]:
-    db_url = seed.migrated_database(admin_url, "bench_http")
-    data_dir = work / "http-data"
+def bench_http(db_url: str, data_dir: Path, cfg: LoadConfig) -> dict[str, Any]:
+    """The figures on a migrated database; `data_dir` holds the secrets file the app and the tokens share."""
     key = seed.signing_key(data_dir)
-    small, big = cfg.list_sizes
-    for size in (small, big):
+    for size in cfg.list_sizes:
         seed.list_user(db_url, f"list-{size}", size)
     env = app_env(db_url, data_dir)
     out: dict[str, Any] = {}
 
     def run(server: Server, conns: list[tuple[dict[str, str], list[Request]]], *expect: int) -> dict[str, Any]:
-        return load(server, conns, cfg.seconds, cfg.warmup, expect or (200,))
+        return load(server.port, conns, cfg.seconds, cfg.warmup, expect or (200,))
 
     plain = {"Content-Type": "application/json"}
     users = [f"bench-{i}" for i in range(cfg.connections)]
@@ -87,9 +85,9 @@ def bench_http(admin_url: str, work: Path, cfg: LoadConfig) -> dict[str, Any]:
         out["get"] = run(api, [(headers[u], [("GET", p, None) for p in ids[u]]) for u in users])
         # One connection: one user's data, and no queueing behind other clients in the figure.
         for name, path in LIST_QUERIES.items():
-            for size in (small, big):
+            for size in cfg.list_sizes:
                 owner = seed.bearer(key, f"list-{size}")
                 out[f"{name}_{size}"] = run(api, [(owner, [("GET", path, None)])])
         out["rss_mb"] = {"baseline": base.worker_rss_mb(), "todo-api": api.worker_rss_mb()}
-    out["config"] = {"connections": cfg.connections, "seconds": cfg.seconds, "sizes": [small, big]}
+    out["config"] = {"connections": cfg.connections, "seconds": cfg.seconds, "sizes": list(cfg.list_sizes)}
     return out

@@ -98,17 +98,17 @@ Request = tuple[str, str, str | None]
 
 
 def load(
-    server: Server,
+    port: int,
     connections: list[tuple[dict[str, str], list[Request]]],
     seconds: float,
     warmup: float,
     expect: tuple[int, ...] = (200,),
     reject: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Run bench/loadgen.py in its own process against `server`; one (headers, requests) per connection."""
+    """Run bench/loadgen.py in its own process against 127.0.0.1:`port`; one (headers, requests) per connection."""
     spec = {
         "host": "127.0.0.1",
-        "port": server.port,
+        "port": port,
         "warmup": warmup,
         "duration": seconds,
         "expect": list(expect),

@@ -1,0 +1,202 @@
+"""The figures of issue 8 from the raw results: value, baseline, ratio, target and verdict, as a table."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float | None
+    unit: str
+    baseline: float | None = None
+    ratio: float | None = None
+    target: str = "stated"  # ">= 0.5" on the ratio, "<= 1.5" on the ratio, "<= 1.0 s" on the value
+    passed: bool | None = None
+    note: str = ""
+    group: str = ""  # the plot panel: throughput, growth, budget
+
+    def row(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _ratio_min(name: str, value: float, base: float, unit: str, target: float, note: str = "") -> Figure:
+    ratio = value / base if base else None
+    ok = None if ratio is None else ratio >= target
+    return Figure(name, value, unit, base, ratio, f">= {target}x", ok, note, "throughput")
+
+
+def _growth(name: str, big: float, small: float, unit: str, target: float | None, note: str) -> Figure:
+    ratio = big / small if small else None
+    ok = None if ratio is None or target is None else ratio <= target
+    return Figure(name, big, unit, small, ratio, f"<= {target}" if target else "stated", ok, note, "growth")
+
+
+def _note_errors(*runs: dict[str, Any]) -> str:
+    return "; ".join(r["note"] for r in runs if r.get("note"))
+
+
+def http_figures(h: dict[str, Any]) -> list[Figure]:
+    sizes = h["config"]["sizes"]
+    small, big = sizes[0], sizes[-1]
+    figs = [
+        _ratio_min(
+            "POST /api/tasks vs bare INSERT",
+            h["post"]["rps"],
+            h["insert"]["rps"],
+            "req/s",
+            0.5,
+            _note_errors(h["post"], h["insert"]),
+        ),
+        _ratio_min(
+            "GET /api/tasks/{id} (warmed) vs /ping",
+            h["get"]["rps"],
+            h["ping"]["rps"],
+            "req/s",
+            0.6,
+            _note_errors(h["get"], h["ping"]),
+        ),
+    ]
+    for key, label, target in (("list", "filter+sort", 1.5), ("list_tag", "tag filter", None)):
+        per_request = {s: 1000 / h[f"{key}_{s}"]["rps"] for s in sizes}  # ms per request, one connection
+        figs.append(
+            _growth(
+                f"GET /api/tasks {label} 50 items, {big:,} vs {small:,} tasks",
+                per_request[big],
+                per_request[small],
+                "ms/req",
+                target,
+                _note_errors(h[f"{key}_{small}"], h[f"{key}_{big}"]),
+            )
+        )
+    return figs
+
+
+def reminder_figures(checks: list[dict[str, Any]], path: dict[str, Any]) -> list[Figure]:
+    small, big = checks[0], checks[-1]
+    return [
+        _growth(
+            f"reminder-check, {small['due']:,} due, {big['tasks']:,} vs {small['tasks']:,} tasks",
+            big["median_s"] * 1000,
+            small["median_s"] * 1000,
+            "ms",
+            1.5,
+            "median of the repeats",
+        ),
+        Figure(
+            "reminder path claim -> publish -> send to sink",
+            path["per_second"],
+            "reminders/s",
+            note=f"{path['reminders']} reminders, one delivery thread",
+        ),
+    ]
+
+
+def audit_figures(a: dict[str, Any]) -> list[Figure]:
+    figs = [
+        Figure(
+            "audit-writer, single deliveries",
+            a["single"]["events_per_s"],
+            "events/s",
+            note=f"one worker, {a['connections']} connections " + _note_errors(a["single"]),
+        )
+    ]
+    bulk = a["bulk"]
+    if "skipped" in bulk:
+        figs.append(Figure("audit-writer, bulk deliveries", None, "events/s", note="skipped: " + bulk["skipped"]))
+    else:
+        figs.append(
+            Figure(
+                "audit-writer, bulk deliveries",
+                bulk["events_per_s"],
+                "events/s",
+                a["single"]["events_per_s"],
+                bulk["events_per_s"] / a["single"]["events_per_s"],
+                note=f"{a['bulk_size']} per delivery " + _note_errors(bulk),
+            )
+        )
+    return figs
+
+
+def startup_figures(s: dict[str, Any], rss_under_load: dict[str, float]) -> list[Figure]:
+    figs = []
+    base = s["baseline"]
+    for name, f in s["functions"].items():
+        cold = f["median_s"]
+        figs.append(
+            Figure(
+                f"cold start {name}",
+                cold,
+                "s",
+                base["median_s"],
+                cold / base["median_s"],
+                "<= 1.0 s",
+                cold <= 1.0,
+                "baseline: bare Flask app + pool",
+                "budget",
+            )
+        )
+    for name, f in s["functions"].items():
+        rss = max(f["rss_mb"], rss_under_load.get(name, 0.0))
+        figs.append(
+            Figure(
+                f"memory per worker {name}",
+                rss,
+                "MB",
+                base["rss_mb"],
+                rss / base["rss_mb"],
+                "<= 80 MB",
+                rss <= 80,
+                "VmRSS after warm-up; baseline: bare Flask app",
+                "budget",
+            )
+        )
+    for name, f in s["functions"].items():
+        imp = f["imports"]
+        heavy = ", ".join(f"{h['package']} {h['ms']:.0f}" for h in imp["heavy"][:4])
+        wrong = f"; NOT EXPECTED: {', '.join(imp['misplaced'])}" if imp["misplaced"] else ""
+        figs.append(
+            Figure(
+                f"import time {name}",
+                imp["ms"],
+                "ms",
+                note=f"{imp['modules']} modules; ms: {heavy}{wrong}",
+                passed=False if wrong else None,
+            )
+        )
+    return figs
+
+
+def dapr_figures(d: dict[str, Any]) -> list[Figure]:
+    name = "daprd overhead on POST /api/tasks (direct vs via sidecar)"
+    if "skipped" in d:
+        return [Figure(name, None, "x", note="skipped: " + d["skipped"])]
+    return [
+        Figure(
+            name,
+            d["ratio"],
+            "x",
+            note=f"adds {d['added_p90_ms']:.2f} ms p90; Dapr publishes "
+            f"~{d['published_p90_ms']} ms p90 per sidecar pair",
+        )
+    ]
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.2f}" if abs(x) >= 1 else f"{x:.3f}"
+
+
+def table(figures: list[Figure]) -> str:
+    head = f"{'figure':<58} {'value':>9} {'unit':<11} {'baseline':>9} {'ratio':>7} {'target':<10} {'result':<6} note"
+    lines = [head, "-" * len(head)]
+    for f in figures:
+        verdict = {True: "PASS", False: "MISS", None: "-"}[f.passed]
+        lines.append(
+            f"{f.name[:58]:<58} {_fmt(f.value):>9} {f.unit:<11} {_fmt(f.baseline):>9} {_fmt(f.ratio):>7} "
+            f"{f.target:<10} {verdict:<6} {f.note}"
+        )
+    return "\n".join(lines)

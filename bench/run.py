@@ -170,6 +170,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="todo-bench-"))
     os.chmod(work, 0o755)  # the embedded server may run as another user when we are root
     os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # the functions' info lines would bury the table
     machine = {"before": _machine()}
     started = time.perf_counter()
     try:

@@ -23,23 +23,35 @@ from bindings.triggers import get, resolve
 fn = get({name!r})
 for path in {paths!r}:
     resolve(path)
+if {verifies!r}:  # create_app loads the token verifier for functions with user routes
+    import bindings.auth
+    bindings.auth.load_verifier()
 print(time.perf_counter() - started)
 """
 
 
-def module_paths(name: str) -> list[str]:
-    """The handlers and input models that create_app(name) resolves."""
+def _routes(name: str) -> list[Any]:
     from bindings.triggers import Invoke, get
 
     fn = get(name)
-    routes = list(fn.adhoc) + (list(fn.trigger.routes) if isinstance(fn.trigger, Invoke) else [])
-    paths = [p for p in (fn.handler, fn.input) if p]
-    return paths + [p for r in routes for p in (r.handler, r.input)]
+    return list(fn.adhoc) + (list(fn.trigger.routes) if isinstance(fn.trigger, Invoke) else [])
+
+
+def module_paths(name: str) -> list[str]:
+    """The handlers and input models that create_app(name) resolves."""
+    from bindings.triggers import get
+
+    fn = get(name)
+    return [p for p in (fn.handler, fn.input) if p] + [p for r in _routes(name) for p in (r.handler, r.input)]
+
+
+def _verifies(name: str) -> bool:
+    return any(r.auth == "user" for r in _routes(name))
 
 
 def import_time(name: str) -> dict[str, Any]:
     """Wall time of the imports in a fresh interpreter, and the packages that cost most (-X importtime)."""
-    code = _IMPORTS.format(mark=_MARK, name=name, paths=module_paths(name))
+    code = _IMPORTS.format(mark=_MARK, name=name, paths=module_paths(name), verifies=_verifies(name))
     out = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import ModuleType
 from typing import Any
-
-import jwt
 
 from functions.domain.types import is_zone
 from functions.domain.users import User
@@ -13,6 +12,14 @@ from functions.ports import Secrets
 from functions.settings import Settings
 
 SIGNING_KEY = "signing-key"  # the value inside the jwt-secret secret
+
+
+def load_verifier() -> ModuleType:
+    """PyJWT, imported on first use: with cryptography's backends it costs tens of milliseconds of start-up,
+    and only functions with user routes verify tokens (bindings.http_routes loads it while building those)."""
+    import jwt
+
+    return jwt
 
 
 class Unauthorized(Exception):
@@ -30,6 +37,7 @@ def signing_key(secrets: Secrets, settings: Settings) -> str:
 def verify(header: str | None, key: str, settings: Settings) -> User:
     if not header:
         raise Unauthorized("missing Authorization header; send 'Authorization: Bearer <token>'")
+    jwt = load_verifier()
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Authorization must be 'Bearer <token>'")
@@ -83,4 +91,4 @@ def issue(
         claims["email"] = email
     if timezone:
         claims["zoneinfo"] = timezone
-    return jwt.encode(claims, key, algorithm="HS256")
+    return load_verifier().encode(claims, key, algorithm="HS256")

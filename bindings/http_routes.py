@@ -32,6 +32,8 @@ def install(app: Flask, fn: Function, deps: Deps, routes: tuple[Route, ...]) -> 
 def _add(app: Flask, fn: Function, deps: Deps, route: Route) -> None:
     handler = resolve(route.handler)
     model: type[BaseModel] = resolve(route.input)
+    if route.auth == "user":
+        auth.load_verifier()  # while the app is built, not on its first request
 
     def view(**path: Any) -> Response:
         with measured(fn.name, "invoke") as run:

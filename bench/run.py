@@ -125,7 +125,7 @@ def run(args: argparse.Namespace, work: Path, admin: str) -> tuple[dict[str, Any
     if "dapr" in args.only:
         from bench.dapr_overhead import bench_dapr
 
-        results["dapr"] = bench_dapr(env, args.seconds, m["warmup"], args.connections)
+        results["dapr"] = bench_dapr(work, env, args.seconds, m["warmup"], args.connections)
         figures += report.dapr_figures(results["dapr"])
     if "reminders" in args.only:
         from bench.reminders import bench_check, bench_path

@@ -23,9 +23,8 @@ from bindings.triggers import get, resolve
 fn = get({name!r})
 for path in {paths!r}:
     resolve(path)
-if {verifies!r}:  # create_app loads the token verifier for functions with user routes
-    import bindings.auth
-    bindings.auth.load_verifier()
+for module in {extra!r}:  # what create_app imports while it builds this function's app
+    __import__(module)
 print(time.perf_counter() - started)
 """
 
@@ -45,13 +44,17 @@ def module_paths(name: str) -> list[str]:
     return [p for p in (fn.handler, fn.input) if p] + [p for r in _routes(name) for p in (r.handler, r.input)]
 
 
-def _verifies(name: str) -> bool:
-    return any(r.auth == "user" for r in _routes(name))
+def _built_with(name: str) -> list[str]:
+    """Modules that create_app imports only for some functions: the token verifier, the cron schedules."""
+    from bindings.triggers import Cron, get
+
+    extra = ["jwt"] if any(r.auth == "user" for r in _routes(name)) else []
+    return extra + (["bindings.schedules"] if isinstance(get(name).trigger, Cron) else [])
 
 
 def import_time(name: str) -> dict[str, Any]:
     """Wall time of the imports in a fresh interpreter, and the packages that cost most (-X importtime)."""
-    code = _IMPORTS.format(mark=_MARK, name=name, paths=module_paths(name), verifies=_verifies(name))
+    code = _IMPORTS.format(mark=_MARK, name=name, paths=module_paths(name), extra=_built_with(name))
     out = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )

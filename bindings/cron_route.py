@@ -11,7 +11,6 @@ from flask import Flask, Response, jsonify, request
 from bindings.envelopes import now_utc, parse_read_time
 from bindings.instrument import measured
 from bindings.outcomes import classify, problem
-from bindings.schedules import cron_components
 from bindings.triggers import Cron, Function, resolve
 from functions.context import Context
 from functions.deps import Deps
@@ -26,6 +25,8 @@ def install(app: Flask, fn: Function, deps: Deps) -> None:
     assert isinstance(trigger, Cron) and fn.handler and fn.input
     handler = resolve(fn.handler)
     model = resolve(fn.input)
+    from bindings.schedules import cron_components  # PyYAML: only cron functions read dapr/components
+
     component = cron_components().get(trigger.binding)
     if component is None:
         raise RuntimeError(f"{fn.name}: no bindings.cron component named {trigger.binding!r} in dapr/components")

@@ -81,12 +81,13 @@ def _args() -> argparse.Namespace:
 
 def _machine() -> dict[str, Any]:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     return {
         "cpus": os.cpu_count(),
         "loadavg": os.getloadavg(),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "commit": commit.stdout.strip(),
+        "commit": commit.stdout.strip() + ("+changes" if dirty else ""),
     }
 
 

@@ -41,23 +41,13 @@ def _note_errors(*runs: dict[str, Any]) -> str:
 def http_figures(h: dict[str, Any]) -> list[Figure]:
     sizes = h["config"]["sizes"]
     small, big = sizes[0], sizes[-1]
+    pairs = (
+        ("post", "insert", "POST /api/tasks vs bare INSERT", 0.5),
+        ("get", "ping", "GET /api/tasks/{id} (warmed) vs /ping", 0.6),
+    )
     figs = [
-        _ratio_min(
-            "POST /api/tasks vs bare INSERT",
-            h["post"]["rps"],
-            h["insert"]["rps"],
-            "req/s",
-            0.5,
-            _note_errors(h["post"], h["insert"]),
-        ),
-        _ratio_min(
-            "GET /api/tasks/{id} (warmed) vs /ping",
-            h["get"]["rps"],
-            h["ping"]["rps"],
-            "req/s",
-            0.6,
-            _note_errors(h["get"], h["ping"]),
-        ),
+        _ratio_min(name, h[key]["rps"], h[base]["rps"], "req/s", target, _note_errors(h[key], h[base]))
+        for key, base, name, target in pairs
     ]
     for key, label, target in (("list", "filter+sort", 1.5), ("list_tag", "tag filter", None)):
         per_request = {s: 1000 / h[f"{key}_{s}"]["rps"] for s in sizes}  # ms per request, one connection

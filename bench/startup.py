@@ -44,12 +44,24 @@ def module_paths(name: str) -> list[str]:
     return [p for p in (fn.handler, fn.input) if p] + [p for r in _routes(name) for p in (r.handler, r.input)]
 
 
-def _built_with(name: str) -> list[str]:
-    """Modules that create_app imports only for some functions: the token verifier, the cron schedules."""
+def _kinds(name: str) -> tuple[bool, bool]:
+    """(has user routes, is a cron function)."""
     from bindings.triggers import Cron, get
 
-    extra = ["jwt"] if any(r.auth == "user" for r in _routes(name)) else []
-    return extra + (["bindings.schedules"] if isinstance(get(name).trigger, Cron) else [])
+    return any(r.auth == "user" for r in _routes(name)), isinstance(get(name).trigger, Cron)
+
+
+def _built_with(name: str) -> list[str]:
+    """Modules that create_app imports only for some functions: the token verifier, the cron schedules."""
+    user, cron = _kinds(name)
+    return (["jwt"] if user else []) + (["bindings.schedules"] if cron else [])
+
+
+def _misplaced(name: str, packages: set[str]) -> list[str]:
+    """Heavy packages in a function's graph that it has no use for."""
+    user, cron = _kinds(name)
+    used = {"jwt": user, "cryptography": user, "email_validator": user, "yaml": cron}
+    return [p for p in NOT_FOR_FUNCTIONS if p in packages] + [p for p, ok in used.items() if not ok and p in packages]
 
 
 def import_time(name: str) -> dict[str, Any]:
@@ -72,7 +84,7 @@ def import_time(name: str) -> dict[str, Any]:
     return {
         "ms": float(out.stdout.strip()) * 1000,
         "heavy": [{"package": p, "ms": round(ms, 1)} for p, ms in heavy],
-        "misplaced": [p for p in NOT_FOR_FUNCTIONS if p in by_package],
+        "misplaced": _misplaced(name, set(by_package)),
         "modules": sum(1 for line in lines if line.startswith("import time:")) - 1,
     }
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from functions.domain.types import is_zone
-from functions.domain.users import User
 from functions.ports import Secrets
 from functions.settings import Settings
+
+if TYPE_CHECKING:
+    from functions.domain.users import User
 
 SIGNING_KEY = "signing-key"  # the value inside the jwt-secret secret
 
@@ -37,6 +39,8 @@ def signing_key(secrets: Secrets, settings: Settings) -> str:
 def verify(header: str | None, key: str, settings: Settings) -> User:
     if not header:
         raise Unauthorized("missing Authorization header; send 'Authorization: Bearer <token>'")
+    from functions.domain.users import User  # loaded with the verifier: only functions with user routes
+
     jwt = load_verifier()
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
 from pydantic import BaseModel
@@ -17,8 +17,10 @@ from bindings.outcomes import problem, problem_for
 from bindings.triggers import Function, Route, resolve
 from functions.context import Context
 from functions.deps import Deps
-from functions.domain.users import User
 from functions.errors import FunctionError
+
+if TYPE_CHECKING:
+    from functions.domain.users import User
 
 log = logging.getLogger("bindings.http")
 _JSON_TYPES = ("application/json", "application/merge-patch+json")

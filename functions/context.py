@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from functions.domain.users import User
+if TYPE_CHECKING:  # the users module pulls in email validation, which only todo-api's routes need
+    from functions.domain.users import User
 
 
 @dataclass(frozen=True)

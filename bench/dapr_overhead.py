@@ -87,7 +87,8 @@ class DevstackProvider:
         from bindings.embedded.secrets import FileSecrets
         from bindings.wiring import settings_from_env
 
-        stack = Stack(self.data_dir)
+        # Ports of its own, so that it neither joins nor disturbs a `make dapr-up` stack on the default ports.
+        stack = Stack(self.data_dir, procs.free_port(), procs.free_port(), procs.free_port())
         try:
             stack.infra()
             pairs = dynamic_plan({function: 1}, procs.free_port)

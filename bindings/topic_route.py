@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
@@ -30,8 +32,16 @@ def install(app: Flask, fn: Function, deps: Deps) -> None:
 
     @app.post(trigger.route, endpoint="deliver")
     def deliver() -> Response:
+        body = request.get_data()
+        if trigger.bulk:
+            entries = _bulk_entries(body)
+            if entries is not None:
+                with measured(fn.name, "topic") as run:
+                    statuses = deliver_bulk(entries, fn, deps, handler, model)
+                    run.outcome = "bulk"
+                return jsonify({"statuses": statuses})
         with measured(fn.name, "topic") as run:
-            outcome = deliver_one(request.get_data(), fn, deps, handler, model)
+            outcome = deliver_one(body, fn, deps, handler, model)
             run.outcome = outcome.value.lower()
         return topic_reply(outcome)
 
@@ -72,3 +82,32 @@ def deliver_one(body: bytes, fn: Function, deps: Deps, handler: object, model: t
             extra={"event_id": event_id, "function": fn.name, "outcome": outcome.value, "reason": reason},
         )
         return outcome
+
+
+def _bulk_entries(body: bytes) -> list[dict[str, Any]] | None:
+    """The entries of daprd's bulk envelope, or None when the body is a single CloudEvent."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    entries = parsed.get("entries") if isinstance(parsed, dict) and "specversion" not in parsed else None
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else None
+
+
+def deliver_bulk(
+    entries: list[dict[str, Any]], fn: Function, deps: Deps, handler: object, model: type
+) -> list[dict[str, str]]:
+    """Every entry in its own savepoint of ONE transaction: one commit per batch, one status per entry."""
+    statuses: list[dict[str, str]] = []
+    try:
+        with deps.db.transaction():
+            for entry in entries:
+                event = entry.get("event")
+                raw = json.dumps(event).encode() if isinstance(event, dict) else str(event or "").encode()
+                outcome = deliver_one(raw, fn, deps, handler, model)
+                statuses.append({"entryId": str(entry.get("entryId", "")), "status": outcome.value})
+    except Exception as exc:
+        # The batch's commit failed, so nothing of it holds: every entry is retried.
+        log.error("bulk delivery failed", extra={"function": fn.name, "error": repr(exc), "entries": len(entries)})
+        return [{"entryId": str(e.get("entryId", "")), "status": Outcome.RETRY.value} for e in entries]
+    return statuses

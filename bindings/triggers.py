@@ -37,10 +37,19 @@ class Cron:
 
 
 @dataclass(frozen=True)
+class Bulk:
+    """Dapr bulk subscribe: daprd hands over up to `max_messages` events in one request."""
+
+    max_messages: int = 100
+    max_await_ms: int = 40
+
+
+@dataclass(frozen=True)
 class Topic:
     topic: str
     match: str | None = None  # a CEL rule; other events are acknowledged without running the handler
     pubsub: str = PUBSUB
+    bulk: Bulk | None = None
 
     @property
     def route(self) -> str:
@@ -77,13 +86,20 @@ class Function:
         routes: dict[str, Any] = {"default": t.route}
         if t.match:
             routes = {"rules": [{"match": t.match, "path": t.route}], "default": f"{t.route}/ignored"}
-        return {
+        entry: dict[str, Any] = {
             "pubsubname": t.pubsub,
             "topic": t.topic,
             "routes": routes,
             "deadLetterTopic": t.dead_letter_topic,
             "metadata": {},
         }
+        if t.bulk:
+            entry["bulkSubscribe"] = {
+                "enabled": True,
+                "maxMessagesCount": t.bulk.max_messages,
+                "maxAwaitDurationMs": t.bulk.max_await_ms,
+            }
+        return entry
 
 
 def resolve(path: str) -> Any:
@@ -145,7 +161,8 @@ FUNCTIONS: dict[str, Function] = _table(
     Function(
         name="audit-writer",
         summary="Persists the append-only audit trail, once per event id",
-        trigger=Topic("audit-logs"),
+        # Bulk: one request and one commit per batch; audit records are small and many.
+        trigger=Topic("audit-logs", bulk=Bulk()),
         handler="functions.audit_writer:write_audit",
         input="functions.domain.events:AuditRecordData",
     ),

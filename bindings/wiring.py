@@ -30,6 +30,13 @@ def settings_from_env(data_dir: str | Path | None = None, **overrides: object) -
         ("secret_store", "SECRET_STORE"),
         ("jwt_audience", "JWT_AUDIENCE"),
         ("jwt_issuer", "JWT_ISSUER"),
+        ("task_cache_ttl_seconds", "TASK_CACHE_TTL_SECONDS"),
+        ("rate_limit_requests", "RATE_LIMIT_REQUESTS"),
+        ("rate_limit_window_seconds", "RATE_LIMIT_WINDOW_SECONDS"),
+        ("rate_limit_fail_open", "RATE_LIMIT_FAIL_OPEN"),
+        ("conversation_ttl_seconds", "CONVERSATION_TTL_SECONDS"),
+        ("conversation_max_messages", "CONVERSATION_MAX_MESSAGES"),
+        ("conversation_max_content_chars", "CONVERSATION_MAX_CONTENT_CHARS"),
     ):
         if env.get(var):
             values[name] = env[var]
@@ -51,6 +58,8 @@ def make_deps(
     settings: Settings,
     clock: Callable[[], datetime] = utc_now,
 ) -> Deps:
+    from bindings.observability import FunctionMeter
+
     log = logging.getLogger(f"functions.{function}")
     return Deps(
         function=function,
@@ -63,6 +72,7 @@ def make_deps(
         settings=settings,
         clock=clock,
         log=log,
+        meter=FunctionMeter(function),
     )
 
 

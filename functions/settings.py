@@ -21,3 +21,12 @@ class Settings(BaseModel):
     outbox_relay_batch: int = Field(500, ge=1, le=10_000)
     outbox_grace_seconds: float = Field(2.0, ge=0, description="relay leaves rows this young to the fast path")
     max_body_bytes: int = 64 * 1024
+    # The task cache (functions/task_cache.py) and the per-user rate limit (bindings/rate_limit.py).
+    task_cache_ttl_seconds: int = Field(3600, ge=1)
+    rate_limit_requests: int = Field(60, ge=1, description="requests per user per window")
+    rate_limit_window_seconds: int = Field(60, ge=1)
+    rate_limit_fail_open: bool = Field(True, description="admit unchecked when the state store is down")
+    # Conversation state (functions/conversations.py).
+    conversation_ttl_seconds: int = Field(7 * 24 * 3600, ge=60, description="refreshed on every write")
+    conversation_max_messages: int = Field(200, ge=1, description="oldest messages are trimmed beyond this")
+    conversation_max_content_chars: int = Field(16_000, ge=1)

@@ -20,9 +20,9 @@ from bindings.app import create_app
 from bindings.embedded import postgres
 from bindings.embedded.broker import Broker, Deliverer, subscriptions
 from bindings.embedded.cron import Scheduler
-from bindings.embedded.resiliency import inbound_retry
+from bindings.embedded.resiliency import inbound_retry, seconds
 from bindings.embedded.secrets import FileSecrets, ensure_file
-from bindings.embedded.state import TableState
+from bindings.embedded.state import TableState, component_metadata, key_prefix
 from bindings.schedules import cron_components
 from bindings.triggers import FUNCTIONS
 from bindings.wiring import make_deps, settings_from_env
@@ -71,8 +71,10 @@ class Runtime:
         broker = Broker(db, subscriptions(settings.pubsub_name))
         runtime = cls(settings, db, broker)
         invoker = LocalInvoker(runtime.apps)
+        store_meta = component_metadata(settings.state_store)
         for name in functions or list(FUNCTIONS):
-            deps = make_deps(name, db, broker, TableState(db, name), secrets, invoker, settings)
+            state = TableState(db, key_prefix(store_meta.get("keyprefix"), name, settings.state_store))
+            deps = make_deps(name, db, broker, state, secrets, invoker, settings)
             runtime.deps[name] = deps
             runtime.apps[name] = create_app(name, deps, app_token="")
         return runtime
@@ -83,10 +85,24 @@ class Runtime:
         deliverer = Deliverer(self.broker, self.apps, retry)
         crons = [(c, self.apps[scope]) for c in cron_components().values() for scope in c.scopes if scope in self.apps]
         scheduler = Scheduler(crons)
-        for name, target in (("pubsub", deliverer.run), ("cron", scheduler.run)):
+        targets = (("pubsub", deliverer.run), ("cron", scheduler.run), ("state-gc", self._collect_state))
+        for name, target in targets:
             thread = threading.Thread(target=target, args=(self.stop_event,), name=f"embedded-{name}", daemon=True)
             thread.start()
             self.threads.append(thread)
+
+    def _collect_state(self, stop: threading.Event) -> None:
+        """Dapr's state garbage collector: expired rows go every `cleanupInterval` (default 1h)."""
+        raw = component_metadata(self.settings.state_store).get("cleanupinterval", "1h")
+        interval = float(raw) if raw.lstrip("-").isdigit() else seconds(raw)  # Dapr takes both; <= 0 is off
+        if interval <= 0:
+            return
+        state = TableState(self.db, "")
+        while not stop.wait(interval):
+            try:
+                state.cleanup_expired()
+            except Transient as exc:
+                log.warning("state cleanup failed; next interval retries", extra={"error": str(exc)})
 
     def wsgi(self) -> Any:
         """One WSGI app: /v1.0/invoke/<app-id>/method/<path> to that function, the rest to todo-api."""

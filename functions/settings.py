@@ -28,5 +28,5 @@ class Settings(BaseModel):
     rate_limit_fail_open: bool = Field(True, description="admit unchecked when the state store is down")
     # Conversation state (functions/conversations.py).
     conversation_ttl_seconds: int = Field(7 * 24 * 3600, ge=60, description="refreshed on every write")
-    conversation_max_messages: int = Field(200, ge=1, description="oldest messages are trimmed beyond this")
-    conversation_max_content_chars: int = Field(16_000, ge=1)
+    conversation_max_messages: int = Field(100, ge=1, description="oldest messages are trimmed beyond this")
+    conversation_max_content_chars: int = Field(8_000, ge=1)

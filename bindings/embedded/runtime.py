@@ -24,7 +24,7 @@ from bindings.embedded.resiliency import inbound_retry, seconds
 from bindings.embedded.secrets import FileSecrets, ensure_file
 from bindings.embedded.state import TableState, component_metadata, key_prefix
 from bindings.schedules import cron_components
-from bindings.triggers import FUNCTIONS
+from bindings.triggers import FUNCTIONS, Invoke
 from bindings.wiring import make_deps, settings_from_env
 from functions.deps import Deps
 from functions.errors import Transient
@@ -105,7 +105,8 @@ class Runtime:
                 log.warning("state cleanup failed; next interval retries", extra={"error": str(exc)})
 
     def wsgi(self) -> Any:
-        """One WSGI app: /v1.0/invoke/<app-id>/method/<path> to that function, the rest to todo-api."""
+        """One WSGI app: /v1.0/invoke/<app-id>/method/<path> to that function; a path under another
+        invoke function's routes (e.g. /api/conversations) to it, as an ingress would; the rest to todo-api."""
         apps = self.apps
 
         def dispatch(environ: dict[str, Any], start_response: Any) -> Any:
@@ -126,8 +127,10 @@ class Runtime:
                         }
                     ).encode()
                 ]
-            return apps["todo-api"].wsgi_app(environ, start_response)
+            owner = _owner_of(path, prefixes)
+            return apps[owner].wsgi_app(environ, start_response)
 
+        prefixes = route_prefixes([name for name in apps if name != "todo-api"])
         return dispatch
 
     def close(self) -> None:
@@ -136,6 +139,24 @@ class Runtime:
         for thread in self.threads:
             thread.join(timeout=5)
         self.db.close()
+
+
+def route_prefixes(functions: list[str]) -> dict[str, str]:
+    """The static part of each route of these invoke functions (up to its first <param>) -> function."""
+    found: dict[str, str] = {}
+    for name in functions:
+        trigger = FUNCTIONS[name].trigger
+        if isinstance(trigger, Invoke):
+            for route in trigger.routes:
+                found[route.path.split("<", 1)[0].rstrip("/")] = name
+    return found
+
+
+def _owner_of(path: str, prefixes: dict[str, str]) -> str:
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        if path == prefix or path.startswith(prefix + "/"):
+            return prefixes[prefix]
+    return "todo-api"
 
 
 def serve(data_dir: Path, host: str, port: int, threads: int = 8) -> None:

@@ -69,15 +69,16 @@ def test_a_write_between_the_readers_db_read_and_its_fill_wins(runtime):
     deps, task = api(runtime), create(runtime)
     for tombstoned in (False, True):  # the key absent, then holding a tombstone
         old = _db(runtime, "alice", task.id)
+        written = f"written during the read ({tombstoned})"
 
-        def load_then_write(old=old):
+        def load_then_write(written=written):
             seen = _db(runtime, "alice", task.id)
-            update(runtime, task.id, title=f"written during the read ({tombstoned})")
+            update(runtime, task.id, title=written)
             return seen
 
         assert task_cache.read_through(deps, "alice", task.id, load_then_write).title == old.title
         assert _cached(runtime, "alice", task.id) == {"tombstone": True}  # the stale fill lost
-        assert get(runtime, task.id).title == f"written during the read ({tombstoned})"
+        assert get(runtime, task.id).title == written
         update(runtime, task.id, title="reset")
 
 

@@ -77,6 +77,7 @@ def check(deps: Deps, user_id: str) -> Decision:
                 deps.meter.count("state_conflicts", kind="ratelimit")
                 continue
             deps.meter.count("rate_limit", decision="admitted")
+            log.debug("rate limit admitted", extra={"key": key, "count": count + 1, "limit": limit})
             return Decision(True, limit, window, limit - count - 1, reset)
     except Exception as exc:
         return _store_down(deps, limit, window, reset, exc)

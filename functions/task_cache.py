@@ -56,8 +56,10 @@ def read_through(deps: Deps, user_id: str, task_id: UUID, load: Callable[[], Tas
             task = None  # written by an older model; refilled below over its etag
         if task is not None:
             deps.meter.count("task_cache", result="hit")
+            deps.log.debug("task cache hit", extra={"key": k})
             return task
     deps.meter.count("task_cache", result="miss")
+    deps.log.debug("task cache miss", extra={"key": k, "tombstone": bool(value.get("tombstone"))})
     task = load()
     if task is not None and time.monotonic() - started < FILL_WINDOW:
         _fill(deps, k, user_id, task, None if item is None else item.etag)

@@ -153,3 +153,21 @@ def test_the_table_is_at_daprs_migration_level(runtime):
             "SELECT is_identity FROM information_schema.columns WHERE table_name = 'state' AND column_name = 'row_id'"
         )
     assert level["value"] == "3" and identity["is_identity"] == "YES"
+
+
+def test_file_secrets_are_cached_briefly_and_reread(tmp_path):
+    import json
+
+    from bindings.embedded.secrets import FileSecrets
+    from functions.errors import Transient
+
+    path = tmp_path / "secrets.json"
+    path.write_text(json.dumps({"jwt-secret": {"signing-key": "one"}}))
+    cached, fresh = FileSecrets(path, ttl=3600), FileSecrets(path, ttl=0)
+    assert cached.get("jwt-secret") == fresh.get("jwt-secret") == {"signing-key": "one"}
+    path.write_text(json.dumps({"jwt-secret": {"signing-key": "two"}}))
+    assert cached.get("jwt-secret") == {"signing-key": "one"} and fresh.get("jwt-secret") == {"signing-key": "two"}
+    path.write_text('{"jwt-secret": {"signing-key": "half-writ')
+    with pytest.raises(Transient) as err:
+        fresh.get("jwt-secret")
+    assert "half-writ" not in str(err.value) and err.value.__cause__ is None  # no content in the error

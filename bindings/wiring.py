@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bindings.observability import FunctionMeter
 from functions.deps import Deps
 from functions.outbox import Outbox
 from functions.ports import Invoker, Publisher, Secrets, StateStore
@@ -58,8 +59,6 @@ def make_deps(
     settings: Settings,
     clock: Callable[[], datetime] = utc_now,
 ) -> Deps:
-    from bindings.observability import FunctionMeter
-
     log = logging.getLogger(f"functions.{function}")
     return Deps(
         function=function,

@@ -119,6 +119,8 @@ def _table(*functions: Function) -> dict[str, Function]:
 
 _T = "functions.todo_api.tasks:"
 _TM = "functions.domain.tasks:"
+_C = "functions.conversations:"
+_CM = "functions.domain.conversations:"
 
 FUNCTIONS: dict[str, Function] = _table(
     Function(
@@ -155,6 +157,30 @@ FUNCTIONS: dict[str, Function] = _table(
                     source="none",
                 ),
                 Route("PUT", "/api/me", "functions.todo_api.me:put_me", "functions.domain.users:UpdateProfile"),
+            )
+        ),
+    ),
+    Function(
+        name="conversations",
+        summary="Chat conversation state (create, append message, read) in the state store, 7-day TTL",
+        trigger=Invoke(
+            routes=(
+                Route(
+                    "POST",
+                    "/api/conversations",
+                    _C + "start_conversation",
+                    _CM + "StartConversation",
+                    status=201,
+                    source="none",
+                ),
+                Route("POST", "/api/conversations/<id>/messages", _C + "append_message", _CM + "AppendMessage", 201),
+                Route(
+                    "GET",
+                    "/api/conversations/<id>",
+                    _C + "get_conversation",
+                    _CM + "ConversationRef",
+                    source="none",
+                ),
             )
         ),
     ),

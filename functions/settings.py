@@ -28,3 +28,12 @@ class Settings(BaseModel):
     sendgrid_host: str = "https://api.sendgrid.com"
     mail_timeout_seconds: float = Field(5.0, gt=0, le=60, description="under the pub/sub call timeout (10 s)")
     mail_from_default: str = "reminders@todo.localhost"
+    # The task cache (functions/task_cache.py) and the per-user rate limit (bindings/rate_limit.py).
+    task_cache_ttl_seconds: int = Field(3600, ge=1)
+    rate_limit_requests: int = Field(60, ge=1, description="requests per user per window")
+    rate_limit_window_seconds: int = Field(60, ge=1)
+    rate_limit_fail_open: bool = Field(True, description="admit unchecked when the state store is down")
+    # Conversation state (functions/conversations.py).
+    conversation_ttl_seconds: int = Field(7 * 24 * 3600, ge=60, description="refreshed on every write")
+    conversation_max_messages: int = Field(100, ge=1, description="oldest messages are trimmed beyond this")
+    conversation_max_content_chars: int = Field(8_000, ge=1)

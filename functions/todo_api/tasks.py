@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
+from functions import task_cache
 from functions.context import Context
 from functions.deps import Deps
 from functions.domain import recurrence
@@ -59,9 +60,14 @@ def create_task(cmd: CreateTask, deps: Deps, ctx: Context) -> Task:
 
 
 def get_task(ref: TaskRef, deps: Deps, ctx: Context) -> Task:
+    """Read through the task cache (functions/task_cache.py); PostgreSQL answers on a miss."""
     user = ctx.require_user()
-    with deps.db.transaction() as tx:
-        task = tasks.get(tx, user.id, ref.id)
+
+    def load() -> Task | None:
+        with deps.db.transaction() as tx:
+            return tasks.get(tx, user.id, ref.id)
+
+    task = task_cache.read_through(deps, user.id, ref.id, load)
     if task is None:
         raise NotFound(f"task {ref.id} not found", field="id")
     return task
@@ -99,6 +105,7 @@ def update_task(cmd: UpdateTask, deps: Deps, ctx: Context) -> Task:
             reminders.plan(tx, before.id, user.id, cmd.reminders, due_at)
         if fields:
             tasks.update(tx, before.id, fields, now)
+        task_cache.invalidate_after_commit(tx, deps, user.id, before.id)
         after = _load(tx, user, before.id)
         if after.model_dump(exclude={"updated_at"}) != before.model_dump(exclude={"updated_at"}):
             record(tx, deps, user.id, "updated", before, after)
@@ -135,6 +142,7 @@ def _set_status(ref: TaskRef, deps: Deps, ctx: Context, status: str) -> Task:
             return before
         done = status == "done"
         tasks.update(tx, ref.id, {"status": status, "completed_at": now if done else None}, now)
+        task_cache.invalidate_after_commit(tx, deps, user.id, ref.id)
         if done:
             reminders.cancel_pending(tx, ref.id, now)
         after = _load(tx, user, ref.id)
@@ -150,4 +158,5 @@ def delete_task(ref: TaskRef, deps: Deps, ctx: Context) -> None:
         before = _load(tx, user, ref.id)
         reminders.cancel_pending(tx, ref.id, now)
         tasks.update(tx, ref.id, {"deleted_at": now}, now)
+        task_cache.invalidate_after_commit(tx, deps, user.id, ref.id)
         record(tx, deps, user.id, "deleted", before, before.model_copy(update={"updated_at": now}))

@@ -40,7 +40,10 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
     def _before() -> Response | None:
         g.trace_token = trace_id.set(trace_of(request.headers.get("traceparent")))
         g.started = time.perf_counter()
-        if token and request.path not in _OPEN_PATHS:
+        # User routes are authenticated by the bearer JWT, so an ingress may call them without the app
+        # token; the token still guards every internal route (topics, cron, ad hoc, /metrics).
+        user_route = request.endpoint in app.extensions.get(http_routes.USER_ENDPOINTS, ())
+        if token and request.path not in _OPEN_PATHS and not user_route:
             sent = request.headers.get("dapr-api-token", "")
             if not hmac.compare_digest(sent.encode(), token.encode()):
                 return problem(401, "Unauthorized", "missing or wrong dapr-api-token")

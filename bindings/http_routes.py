@@ -22,6 +22,7 @@ from functions.errors import FunctionError
 
 log = logging.getLogger("bindings.http")
 _JSON_TYPES = ("application/json", "application/merge-patch+json")
+USER_ENDPOINTS = "todo.user_endpoints"  # routes a verified user JWT authenticates, whoever forwards them
 
 
 def install(app: Flask, fn: Function, deps: Deps, routes: tuple[Route, ...]) -> None:
@@ -41,6 +42,8 @@ def _add(app: Flask, fn: Function, deps: Deps, route: Route) -> None:
 
     view.__name__ = f"{route.method.lower()}_{route.handler.rpartition(':')[2]}"
     app.add_url_rule(route.path, endpoint=view.__name__, view_func=view, methods=[route.method])
+    if route.auth == "user":
+        app.extensions.setdefault(USER_ENDPOINTS, set()).add(view.__name__)
 
 
 def _serve(

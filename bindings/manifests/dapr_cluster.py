@@ -87,6 +87,9 @@ def configuration(root: Path) -> list[dict[str, Any]]:
     for name, doc in _by_kind(root, "Configuration").items():
         doc["metadata"] = {"name": name, "namespace": facts.NAMESPACE}
         spec = doc["spec"]
+        # mTLS is the control plane's (the `daprsystem` Configuration, on by default); the app's
+        # Configuration schema requires sentry fields there that only the control plane knows.
+        spec.pop("mtls", None)
         if "zipkin" in spec.get("tracing", {}):
             spec["tracing"]["zipkin"]["endpointAddress"] = ZIPKIN
         for policy in spec.get("accessControl", {}).get("policies", []):

@@ -57,9 +57,16 @@ def resiliency_targets(root: Path) -> dict[str, str]:
     missing = [fn.name for fn in facts.functions() if fn.name not in apps]
     if not missing:
         return {}
-    header = next(ln for ln in text.splitlines() if ln.strip() == "apps:")
+    lines = text.splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.strip() == "apps:")
+    header = lines[start]
     indent = " " * (len(header) - len(header.lstrip()) + 2)
-    targets = [ln for ln in text.splitlines() if re.match(rf"^{indent}[\w-]+:", ln)]
+    targets = []
+    for line in lines[start + 1 :]:
+        if line.strip() and not line.startswith(indent):
+            break  # the end of the apps block
+        if re.match(rf"^{indent}[\w-]+:", line):
+            targets.append(line)
     template = targets[-1].split(":", 1)[1] if targets else " {timeout: appCall, retry: appRetry}"
     return {"dapr/resiliency.yaml": _insert_after_block(text, header, [f"{indent}{n}:{template}" for n in missing])}
 

@@ -20,11 +20,14 @@ def namespace() -> dict[str, Any]:
         "metadata": {
             "name": facts.NAMESPACE,
             "labels": {
-                # Dapr injects sidecars into annotated pods of any namespace; this label is read by the
-                # NetworkPolicies and by Pod Security admission.
+                # Dapr injects sidecars into annotated pods of any namespace; the label marks this one's
+                # intent for operators and policy engines.
                 "dapr.io/enabled": "true",
-                "pod-security.kubernetes.io/enforce": "restricted",
-                "pod-security.kubernetes.io/enforce-version": "latest",
+                # The functions and their sidecars meet `restricted`; Strimzi's pods do only with its
+                # restricted security provider (see docs/deployment.md), so enforce `baseline` and warn.
+                "pod-security.kubernetes.io/enforce": "baseline",
+                "pod-security.kubernetes.io/warn": "restricted",
+                "pod-security.kubernetes.io/audit": "restricted",
             },
         },
     }

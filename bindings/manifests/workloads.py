@@ -59,6 +59,7 @@ def container(fn: Function) -> dict[str, Any]:
             {"name": "APP_PORT", "value": str(facts.APP_PORT)},
             {"name": "SECRET_STORE", "value": "kubernetes"},
             {"name": "TODO_DATA_DIR", "value": "/tmp/todo"},
+            {"name": "HOME", "value": "/tmp"},  # gunicorn >= 23 puts its control socket under $HOME
             {"name": "LOG_LEVEL", "value": "INFO"},
             _token_env("APP_API_TOKEN", secrets.APP_TOKEN),
             _token_env("DAPR_API_TOKEN", secrets.API_TOKEN),

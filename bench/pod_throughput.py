@@ -17,6 +17,8 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -51,10 +53,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _load(
-    port: int, clients: int, seconds: float, request: tuple[str, str, bytes | None], token: str
-) -> tuple[int, list[float]]:
-    method, path, body = request
+Request = tuple[str, str, bytes | None, dict[str, str]]
+
+
+def _load(port: int, clients: int, seconds: float, make: Callable[[], Request]) -> tuple[int, list[float]]:
+    """`clients` keep-alive connections, each sending `make()` requests until the deadline."""
     deadline = time.monotonic() + seconds
     latencies: list[float] = []
     errors = [0]
@@ -62,16 +65,17 @@ def _load(
 
     def client() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         mine = []
         while time.monotonic() < deadline:
+            method, path, body, headers = make()
             t0 = time.perf_counter()
             conn.request(method, path, body=body, headers=headers)
             resp = conn.getresponse()
-            resp.read()
+            reply = resp.read()
             mine.append(time.perf_counter() - t0)
-            if resp.status >= 400:
-                errors[0] += 1
+            if resp.status >= 400 or b'"RETRY"' in reply or b'"DROP"' in reply:
+                with lock:
+                    errors[0] += 1
         with lock:
             latencies.extend(mine)
 
@@ -81,6 +85,38 @@ def _load(
     for t in threads:
         t.join()
     return errors[0], latencies
+
+
+def _serve(function: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+    """The function's Procfile line, as its pod runs it."""
+    from bindings.procfile import read
+
+    port = _free_port()
+    command = shlex.split(read()[function])
+    proc = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT, env={**env, "APP_PORT": str(port)})
+    for _ in range(150):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError(f"{function} did not become healthy")
+
+
+def _audit_event() -> Request:
+    event = json.loads((ROOT / "tests" / "events" / "audit-recorded.json").read_text())
+    event["id"] = str(uuid.uuid4())  # a new id each time, or the inbox acknowledges a duplicate
+    return ("POST", "/events/audit-logs", json.dumps(event).encode(), {"Content-Type": "application/cloudevents+json"})
+
+
+def _report(name: str, seconds: float, errors: int, lat: list[float]) -> None:
+    lat.sort()
+    rate = len(lat) / seconds
+    p50, p99 = lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000
+    print(f"{name:<28} {rate:7.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  errors {errors}", flush=True)
 
 
 def main() -> int:
@@ -96,43 +132,33 @@ def main() -> int:
     data = Path(tempfile.mkdtemp(prefix="todo-bench-"))
     sidecar = ThreadingHTTPServer(("127.0.0.1", _free_port()), _Sidecar)
     threading.Thread(target=sidecar.serve_forever, daemon=True).start()
-    app_port = _free_port()
-    server = None
+    procs: list[subprocess.Popen[bytes]] = []
     try:
-        url = postgres.database_url(data)
         env = {
             **os.environ,
-            "DATABASE_URL": url,
+            "DATABASE_URL": postgres.database_url(data),
             "DAPR_HTTP_PORT": str(sidecar.server_address[1]),
-            "APP_PORT": str(app_port),
             "LOG_LEVEL": "WARNING",
         }
-        from bindings.procfile import read
-
-        command = shlex.split(read()["todo-api"])
-        server = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT, env=env)
-        token = auth.issue(SIGNING_KEY, settings_from_env(data), "bench-user")
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", app_port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
-        body = json.dumps({"title": "bench", "tags": ["a"], "due_at": "2030-01-01T09:00:00+00:00"}).encode()
-        phases = {
-            "POST /api/tasks": ("POST", "/api/tasks", body),
-            "GET /api/tasks?limit=50": ("GET", "/api/tasks?limit=50", None),
-        }
-        for name, request in phases.items():
-            errors, lat = _load(app_port, args.clients, args.seconds, request, token)
-            lat.sort()
-            rate = len(lat) / args.seconds
-            p50, p99 = lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000
-            print(f"{name:<26} {rate:7.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  errors {errors}")
+        bearer = "Bearer " + auth.issue(SIGNING_KEY, settings_from_env(data), "bench-user")
+        user = {"Authorization": bearer, "Content-Type": "application/json"}
+        task = json.dumps({"title": "bench", "tags": ["a"], "due_at": "2030-01-01T09:00:00+00:00"}).encode()
+        proc, port = _serve("todo-api", env)
+        procs.append(proc)
+        for name, make in {
+            "todo-api POST /api/tasks": lambda: ("POST", "/api/tasks", task, user),
+            "todo-api GET /api/tasks": lambda: ("GET", "/api/tasks?limit=50", None, user),
+        }.items():
+            _report(name, args.seconds, *_load(port, args.clients, args.seconds, make))
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc, port = _serve("audit-writer", env)
+        procs.append(proc)
+        _report("audit-writer deliveries", args.seconds, *_load(port, args.clients, args.seconds, _audit_event))
     finally:
-        if server:
-            server.terminate()
-            server.wait(timeout=30)
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
         sidecar.shutdown()
         postgres.stop(data)
     return 0

@@ -65,7 +65,8 @@ def test_each_pod_is_hardened(name):
     assert ctx["capabilities"]["drop"] == ["ALL"] and ctx["seccompProfile"]["type"] == "RuntimeDefault"
     assert {"mountPath": "/tmp", "name": "tmp"} in container["volumeMounts"]
     assert container["resources"]["requests"] and container["resources"]["limits"]
-    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["livenessProbe"]["tcpSocket"]["port"] == "http"
 
 
 @pytest.mark.parametrize("name", [n for n, f in FUNCTIONS.items() if facts.is_topic(f)])

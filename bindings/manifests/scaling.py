@@ -7,7 +7,7 @@ from typing import Any
 from bindings.manifests import facts, kafka
 from bindings.triggers import Function
 
-LAG_THRESHOLD = 50  # target lag per replica: about half a second of work at one pod's measured rate
+LAG_THRESHOLD = 50  # target lag per replica: well under a second of one pod's work (docs/deployment.md)
 INVOKE_MIN, INVOKE_MAX = 2, 10
 CPU_TARGET = 70  # percent of the request: leaves headroom for the sidecar and bursts while pods start
 

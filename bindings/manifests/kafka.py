@@ -79,7 +79,12 @@ def kafka_cluster() -> list[dict[str, Any]]:
     kafka = {
         "apiVersion": "kafka.strimzi.io/v1",
         "kind": "Kafka",
-        "metadata": {"name": CLUSTER, "namespace": facts.NAMESPACE},
+        "metadata": {
+            "name": CLUSTER,
+            "namespace": facts.NAMESPACE,
+            # Required before Strimzi made KRaft with node pools the only mode; ignored after.
+            "annotations": {"strimzi.io/kraft": "enabled", "strimzi.io/node-pools": "enabled"},
+        },
         "spec": {
             "kafka": {
                 "listeners": [

@@ -105,8 +105,9 @@ def policies(public: list[Function]) -> list[dict[str, Any]]:
                 {"to": [{"podSelector": FUNCTIONS}], "ports": _ports(facts.SIDECAR_INTERNAL_GRPC)},
                 # PostgreSQL may be managed outside the cluster; tighten the CIDR where its address is known.
                 {"to": everything_tcp, "ports": _ports(5432)},
-                # The Kubernetes API (the sidecar's secret store) and HTTPS APIs such as SendGrid.
-                {"to": everything_tcp, "ports": _ports(443, 6443)},
+                # The Kubernetes API (the sidecar's secret store; policies see the endpoint's port after
+                # the Service's DNAT: 443, 6443, or 8443 on minikube) and HTTPS APIs such as SendGrid.
+                {"to": everything_tcp, "ports": _ports(443, 6443, 8443)},
             ],
         ),
         _policy(

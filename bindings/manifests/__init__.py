@@ -17,7 +17,8 @@ Renderer = Callable[[Path], dict[str, str]]
 RENDERERS: list[Renderer] = [
     local.render,  # Procfile, pub/sub scopes, resiliency targets
     base.render,  # k8s/base
-    lambda _root: overlays.render(),  # k8s/overlays, k8s/secrets
+    overlays.render,  # k8s/overlays, k8s/secrets
+    # dapr.yaml (multi-app run file) plugs in here: a function of the root returning {"dapr.yaml": text}.
 ]
 GENERATED_DIRS = ("k8s/base", "k8s/overlays", "k8s/secrets")
 ROOT = Path(__file__).resolve().parents[2]

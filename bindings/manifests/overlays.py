@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from bindings.manifests import facts, ingress, kafka, secrets, workloads
+from bindings.manifests import ingress, kafka, secrets, workloads
 from bindings.manifests.minikube_postgres import postgres
 from bindings.manifests.yamltext import dump, plain
 
@@ -101,6 +102,5 @@ def secret_templates() -> dict[str, str]:
     return {"k8s/secrets/secrets.template.yaml": dump(*secrets.templates(), note=note)}
 
 
-def render() -> dict[str, str]:
-    assert facts.NAMESPACE  # overlays inherit the base's namespace
+def render(_root: Path) -> dict[str, str]:
     return {**minikube(), **cloud(), **secret_templates()}

@@ -62,13 +62,27 @@ def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     return found
 
 
+KUSTOMIZE_MODULE = "sigs.k8s.io/kustomize/kustomize/v5@v5.5.0"  # the version kubectl 1.32+ embeds
+
+
+def _cached_kustomize() -> Path | None:
+    """Build kustomize once from the Go module proxy into a cache outside the checkout."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "todo-functions" / "bin"
+    binary = cache / "kustomize"
+    if not binary.exists() and shutil.which("go"):
+        env = {**os.environ, "GOBIN": str(cache), "GOFLAGS": "-modcacherw"}
+        subprocess.run(["go", "install", KUSTOMIZE_MODULE], env=env, capture_output=True, timeout=900, check=False)
+    return binary if binary.exists() else None
+
+
 def kustomize_command() -> list[str] | None:
-    """`kustomize build`, or kubectl's built-in copy of it."""
+    """`kustomize build`, kubectl's built-in copy of it, or one built with Go."""
     if shutil.which("kustomize"):
         return ["kustomize", "build"]
     if shutil.which("kubectl"):
         return ["kubectl", "kustomize"]
-    return None
+    built = _cached_kustomize()
+    return [str(built), "build"] if built else None
 
 
 def kustomize_build(folder: Path) -> list[dict[str, Any]]:

@@ -51,7 +51,7 @@ def test_committed_manifests_match_their_schemas(path: Path):
 @pytest.fixture(scope="module", params=OVERLAYS)
 def rendered(request) -> list[dict]:
     if kustomize_command() is None:
-        pytest.skip("neither kustomize nor kubectl (which embeds kustomize) is on PATH")
+        pytest.skip("no kustomize, no kubectl (which embeds it) and no Go to build it")
     return kustomize_build(ROOT / "k8s" / request.param)
 
 

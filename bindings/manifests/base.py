@@ -50,7 +50,8 @@ def render(root: Path) -> dict[str, str]:
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
-        "namespace": facts.NAMESPACE,
+        # No `namespace:` here: it would move the Ingresses out of the ingress controller's namespace.
+        # Every resource names its namespace itself.
         "resources": ["namespace.yaml", *resources],
     }
     files[f"{BASE}/kustomization.yaml"] = dump(kustomization)

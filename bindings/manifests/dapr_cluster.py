@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from bindings.manifests import facts, kafka
+from bindings.manifests import facts, ingress, kafka
 from bindings.manifests.secrets import app_secret_names
 
 SECRET_STORE = "kubernetes"  # built into every daprd on Kubernetes; needs no component
@@ -93,7 +93,9 @@ def configuration(root: Path) -> list[dict[str, Any]]:
         if "zipkin" in spec.get("tracing", {}):
             spec["tracing"]["zipkin"]["endpointAddress"] = ZIPKIN
         for policy in spec.get("accessControl", {}).get("policies", []):
-            policy["namespace"] = facts.NAMESPACE  # callers are identified as <namespace>/<app-id>
+            # Callers are identified as <namespace>/<app-id>: the ingress controller lives in its own.
+            is_ingress = policy.get("appId") == ingress.INGRESS_APP_ID
+            policy["namespace"] = ingress.INGRESS_NAMESPACE if is_ingress else facts.NAMESPACE
         spec["secrets"] = {
             "scopes": [{"storeName": SECRET_STORE, "defaultAccess": "deny", "allowedSecrets": app_secret_names()}]
         }

@@ -1,7 +1,9 @@
-"""Service and Ingress for the invoke functions that serve users (`todo-api`, ...).
+"""Ingress for the invoke functions that serve users (`todo-api`, `conversations`).
 
-The ingress controller calls the app port directly: user routes are authenticated by the JWT, and
-the app accepts them without the Dapr app token, which still guards every internal route.
+Users reach a function through the NGINX ingress controller's own Dapr sidecar (app id
+`nginx-ingress`), which invokes the function's sidecar: Dapr's ingress pattern. So the call is
+mTLS-authenticated, subject to the access-control policy of `dapr/config.yaml`, and arrives with
+the Dapr app token, which every route but /healthz requires. Nothing reaches an app port directly.
 """
 
 from __future__ import annotations
@@ -12,42 +14,35 @@ from bindings.manifests import facts
 from bindings.triggers import Function
 
 HOST = "todo.local"
-INGRESS = "todo-api"
+INGRESS_NAMESPACE = "ingress-nginx"
+INGRESS_APP_ID = "nginx-ingress"  # the controller's Dapr app id; dapr/config.yaml admits it
+SIDECAR_SERVICE = f"{INGRESS_APP_ID}-dapr"  # the Service Dapr creates for that sidecar: port 80 -> 3500
 
 
 def public_functions() -> list[Function]:
     return [fn for fn in facts.functions() if facts.user_path_prefixes(fn)]
 
 
-def service(fn: Function) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": fn.name, "namespace": facts.NAMESPACE, "labels": facts.labels(fn)},
-        "spec": {
-            "selector": facts.selector(fn),
-            "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
-        },
-    }
-
-
-def ingress(public: list[Function]) -> dict[str, Any]:
+def ingress(fn: Function) -> dict[str, Any]:
+    """One Ingress per function: the rewrite target names the function's app id."""
     paths = [
         {
-            "path": prefix,
-            "pathType": "Prefix",
-            "backend": {"service": {"name": fn.name, "port": {"name": "http"}}},
+            # `/api/tasks` and everything below it, captured whole for the rewrite.
+            "path": f"/({prefix.lstrip('/')}(?:/.*)?)$",
+            "pathType": "ImplementationSpecific",
+            "backend": {"service": {"name": SIDECAR_SERVICE, "port": {"number": 80}}},
         }
-        for fn in public
         for prefix in facts.user_path_prefixes(fn)
     ]
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
         "metadata": {
-            "name": INGRESS,
-            "namespace": facts.NAMESPACE,
+            "name": fn.name,
+            "namespace": INGRESS_NAMESPACE,  # an Ingress reaches Services of its own namespace only
             "annotations": {
+                "nginx.ingress.kubernetes.io/use-regex": "true",
+                "nginx.ingress.kubernetes.io/rewrite-target": f"/v1.0/invoke/{fn.name}.{facts.NAMESPACE}/method/$1",
                 "nginx.ingress.kubernetes.io/proxy-body-size": "64k",  # = the app's max_body_bytes
                 "nginx.ingress.kubernetes.io/limit-rps": "50",
             },
@@ -57,7 +52,4 @@ def ingress(public: list[Function]) -> dict[str, Any]:
 
 
 def render() -> list[dict[str, Any]]:
-    public = public_functions()
-    if not public:
-        return []
-    return [*(service(fn) for fn in public), ingress(public)]
+    return [ingress(fn) for fn in public_functions()]

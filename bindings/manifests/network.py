@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from bindings.manifests import facts, kafka, secrets, workloads
+from bindings.manifests.ingress import INGRESS_NAMESPACE
 from bindings.triggers import Function
 
 DAPR_SYSTEM = "dapr-system"
 # Control-plane pod ports daprd dials: sentry (certificates), operator (components), placement, scheduler.
 DAPR_CONTROL_PLANE_PORTS = (50001, 6500, 50005, 50006)
-INGRESS_NAMESPACE = "ingress-nginx"
 
 
 def namespace() -> dict[str, Any]:
@@ -126,7 +126,8 @@ def policies(public: list[Function]) -> list[dict[str, Any]]:
                 f"{fn.name}-from-ingress",
                 {"matchLabels": facts.selector(fn)},
                 policyTypes=["Ingress"],
-                ingress=[{"from": [_ns(INGRESS_NAMESPACE)], "ports": _ports(facts.APP_PORT)}],
+                # The controller's sidecar invokes this function's sidecar (daprd to daprd), never the app port.
+                ingress=[{"from": [_ns(INGRESS_NAMESPACE)], "ports": _ports(facts.SIDECAR_INTERNAL_GRPC)}],
             )
         )
     return docs

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bindings.manifests import ingress, kafka, secrets, workloads
+from bindings.manifests import kafka, secrets, workloads
 from bindings.manifests.minikube_postgres import postgres
 from bindings.manifests.yamltext import dump, plain
 
@@ -77,7 +77,7 @@ def cloud() -> dict[str, str]:
         # One warm consumer per topic function: no cold start (poll + pod + sidecar) before the first event.
         _json_patch(_SCALED, _replace("/spec/minReplicaCount", 1)),
         _json_patch(
-            {"kind": "Ingress", "name": ingress.INGRESS},
+            {"kind": "Ingress"},  # every function's Ingress: one host, one certificate
             _replace("/spec/rules/0/host", "todo.example.com"),
             _add("/spec/tls", [{"hosts": ["todo.example.com"], "secretName": "todo-api-tls"}]),
             _add("/metadata/annotations/cert-manager.io~1cluster-issuer", "letsencrypt"),

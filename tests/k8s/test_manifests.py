@@ -134,10 +134,29 @@ def test_secret_templates_hold_placeholders_only():
     assert "kind: Secret\n" not in "".join(p.read_text() for p in BASE.rglob("*.yaml"))
 
 
-def test_the_ingress_routes_user_paths_to_the_function_that_serves_them():
-    ingress = next(d for d in _base("ingress.yaml") if d["kind"] == "Ingress")
-    routed = {p["path"]: p["backend"]["service"]["name"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}
-    assert routed["/api/tasks"] == "todo-api" and routed["/api/audit"] == "todo-api"
+def test_the_ingress_goes_through_the_controllers_sidecar_to_the_function_that_serves_the_path():
+    import re
+
+    ingresses = {d["metadata"]["name"]: d for d in _base("ingress.yaml") if d["kind"] == "Ingress"}
+    for name, doc in ingresses.items():
+        assert doc["metadata"]["namespace"] == "ingress-nginx"
+        target = doc["metadata"]["annotations"]["nginx.ingress.kubernetes.io/rewrite-target"]
+        assert target == f"/v1.0/invoke/{name}.todo-app/method/$1"
+        for path in doc["spec"]["rules"][0]["http"]["paths"]:
+            assert path["backend"]["service"] == {"name": "nginx-ingress-dapr", "port": {"number": 80}}
+    todo = [p["path"] for p in ingresses["todo-api"]["spec"]["rules"][0]["http"]["paths"]]
+    routes = {"/api/tasks": "api/tasks", "/api/tasks/1/complete": "api/tasks/1/complete", "/api/audit": "api/audit"}
+    for url, rewritten in routes.items():
+        assert any((m := re.fullmatch(p, url)) and m.group(1) == rewritten for p in todo), url
+    assert not any(re.fullmatch(p, "/api/tasksX") for p in todo)
+    assert "conversations" in ingresses
+
+
+def test_the_access_policy_admits_the_ingress_controller_from_its_own_namespace():
+    config = next(d for d in _base("dapr-resources.yaml") if d["kind"] == "Configuration")
+    namespaces = {p["appId"]: p["namespace"] for p in config["spec"]["accessControl"]["policies"]}
+    assert namespaces["nginx-ingress"] == "ingress-nginx"
+    assert namespaces["todo-operator"] == "todo-app"
 
 
 def test_no_component_of_the_cluster_uses_the_local_secrets_file():

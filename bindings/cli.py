@@ -11,7 +11,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bindings.triggers import FUNCTIONS, Cron, Invoke, Topic
+from bindings import dead_letters_cli
+from bindings.triggers import FUNCTIONS, Cron, DeadLetterTopics, Invoke, Topic
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
         help='cron: the run\'s options; topic: a CloudEvent or its data; todo-api: {"method","path","body","user"}',
     )
     sub.add_parser("stop", parents=[common], help="stop the data dir's embedded PostgreSQL")
+    dead_letters_cli.add_parser(sub, common)
     return p
 
 
@@ -50,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     from bindings.observability import configure_logging
 
     configure_logging(os.environ.get("LOG_LEVEL", "INFO" if args.command == "run" else "WARNING"))
-    return {"run": _run, "token": _token, "list": _list, "invoke": _invoke, "stop": _stop}[args.command](args)
+    commands = {"run": _run, "token": _token, "list": _list, "invoke": _invoke, "stop": _stop}
+    return {**commands, "dead-letters": dead_letters_cli.run}[args.command](args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -109,6 +112,8 @@ def _list(_: argparse.Namespace) -> int:
             trigger = f"cron {t.binding} ({comp.schedule.text if comp else 'no component!'})"
         elif isinstance(t, Topic):
             trigger = f"topic {t.topic} -> {t.route} (dead letters: {t.dead_letter_topic})"
+        elif isinstance(t, DeadLetterTopics):
+            trigger = "topics " + ", ".join(t.topics)
         else:
             trigger = "invoke " + ", ".join(f"{r.method} {r.path}" for r in t.routes)
         print(f"{fn.name:<18} {trigger}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 
 from flask import Flask, Response, jsonify, request
@@ -9,7 +11,7 @@ from flask import Flask, Response, jsonify, request
 from bindings.envelopes import EnvelopeError, parse_cloudevent
 from bindings.instrument import measured
 from bindings.outcomes import Outcome, classify, topic_reply
-from bindings.triggers import Function, Topic, resolve
+from bindings.triggers import DeadLetterTopics, Function, Topic, resolve
 from functions.context import Context
 from functions.deps import Deps
 from functions.store import inbox
@@ -19,41 +21,53 @@ log = logging.getLogger("bindings.topic")
 
 def install(app: Flask, fn: Function, deps: Deps) -> None:
     trigger = fn.trigger
-    assert isinstance(trigger, Topic) and fn.handler and fn.input
+    assert isinstance(trigger, Topic | DeadLetterTopics) and fn.handler and fn.input
     handler = resolve(fn.handler)
     model = resolve(fn.input)
 
     @app.get("/dapr/subscribe")
     def subscribe() -> Response:
-        return jsonify([fn.subscription()])
+        return jsonify(fn.subscriptions())
 
-    @app.post(trigger.route, endpoint="deliver")
-    def deliver() -> Response:
+    def deliver(topic: str) -> Response:
         with measured(fn.name, "topic") as run:
-            outcome = deliver_one(request.get_data(), fn, deps, handler, model)
+            outcome, reason = deliver_one(request.get_data(), fn, deps, handler, model, topic)
             run.outcome = outcome.value.lower()
-        return topic_reply(outcome)
+        return topic_reply(outcome, reason)
 
-    @app.post(f"{trigger.route}/ignored", endpoint="ignored")
-    def ignored() -> Response:
-        # Events this function's CEL rule does not select: acknowledged, nothing to do.
-        return topic_reply(Outcome.SUCCESS)
+    routes = {trigger.route: trigger.topic} if isinstance(trigger, Topic) else {}
+    if isinstance(trigger, DeadLetterTopics):
+        routes = {trigger.route_of(topic): topic for topic in trigger.topics}
+    for route, topic in routes.items():
+        app.add_url_rule(route, f"deliver:{topic}", functools.partial(deliver, topic), methods=["POST"])
+
+    if isinstance(trigger, Topic):
+
+        @app.post(f"{trigger.route}/ignored", endpoint="ignored")
+        def ignored() -> Response:
+            # Events this function's CEL rule does not select: acknowledged, nothing to do.
+            return topic_reply(Outcome.SUCCESS)
 
 
-def deliver_one(body: bytes, fn: Function, deps: Deps, handler: object, model: type) -> Outcome:
-    """Parse, dedupe and run; every DROP is logged with its reason."""
+def deliver_one(
+    body: bytes, fn: Function, deps: Deps, handler: object, model: type, topic: str
+) -> tuple[Outcome, str | None]:
+    """Parse, dedupe and run; every DROP is logged with its reason, which also goes back in the reply."""
     event_id = None
     try:
         event = parse_cloudevent(body)
         event_id = event.id
-        data = model.model_validate(event.payload())
+        whole = isinstance(fn.trigger, DeadLetterTopics)
+        # dead-letters takes the whole CloudEvent, and dedupes itself: the same id may rightly come
+        # back after a replay, which an inbox row would hide.
+        data = model.model_validate({"topic": topic, "event": json.loads(body)} if whole else event.payload())
         ctx = Context(function=fn.name, event_id=event.id, event_type=event.type)
         with deps.db.transaction() as tx:
-            if not inbox.first_delivery(tx, fn.name, event.id):
+            if not whole and not inbox.first_delivery(tx, fn.name, event.id):
                 log.info("duplicate delivery acknowledged", extra={"event_id": event.id, "function": fn.name})
-                return Outcome.SUCCESS
+                return Outcome.SUCCESS, None
             handler(data, deps, ctx)  # type: ignore[operator]
-        return Outcome.SUCCESS
+        return Outcome.SUCCESS, None
     except Exception as exc:
         outcome, reason = classify(exc)
         level = logging.WARNING if outcome is Outcome.DROP else logging.ERROR
@@ -64,4 +78,4 @@ def deliver_one(body: bytes, fn: Function, deps: Deps, handler: object, model: t
             exc_info=not isinstance(exc, EnvelopeError | ValueError),
             extra={"event_id": event_id, "function": fn.name, "outcome": outcome.value, "reason": reason},
         )
-        return outcome
+        return outcome, reason

@@ -35,18 +35,18 @@ def install(app: Flask, fn: Function, deps: Deps) -> None:
             run.outcome = outcome.value.lower()
         return topic_reply(outcome, reason)
 
-    routes = {trigger.route: trigger.topic} if isinstance(trigger, Topic) else {}
-    if isinstance(trigger, DeadLetterTopics):
-        routes = {trigger.route_of(topic): topic for topic in trigger.topics}
-    for route, topic in routes.items():
-        app.add_url_rule(route, f"deliver:{topic}", functools.partial(deliver, topic), methods=["POST"])
-
     if isinstance(trigger, Topic):
+        routes = {trigger.route: trigger.topic}
 
         @app.post(f"{trigger.route}/ignored", endpoint="ignored")
         def ignored() -> Response:
             # Events this function's CEL rule does not select: acknowledged, nothing to do.
             return topic_reply(Outcome.SUCCESS)
+
+    else:
+        routes = {trigger.route_of(topic): topic for topic in trigger.topics}
+    for route, topic in routes.items():
+        app.add_url_rule(route, f"deliver:{topic}", functools.partial(deliver, topic), methods=["POST"])
 
 
 def deliver_one(

@@ -128,3 +128,25 @@ def test_an_event_other_than_completed_is_dropped_with_its_reason(runtime):
     event = {**created["event"], "type": "com.todo.task.completed.v1"}  # routed here, but the payload says created
     assert deliver(runtime, event) == "DROP"
     assert len(instances(runtime, task.series_id)) == 1
+
+
+def test_clearing_the_rule_ends_the_series_and_the_sweep_leaves_it_alone(runtime):
+    task = create(runtime, due_at=soon(), timezone="Europe/Berlin", recurrence="daily")
+    complete(runtime, task.id)
+    drain(runtime)
+    nxt = instances(runtime, task.series_id)[1]
+    one_off = update(runtime, nxt["id"], recurrence=None)
+    assert (one_off.series_id, one_off.recurrence) == (None, None)
+    [series] = query(runtime, "select ended_at from series where id = %s", (task.series_id,))
+    assert series["ended_at"] is not None
+    complete(runtime, nxt["id"])
+    drain(runtime)
+    resp = runtime.apps["recurrence-sweep"].test_client().post("/run", json={})
+    assert resp.get_json()["healed"] == 0
+    assert query(runtime, "select count(*) as n from tasks")[0]["n"] == 2
+
+
+def test_resending_the_stored_rule_keeps_the_series(runtime):
+    task = create(runtime, due_at=soon(), timezone="Europe/Berlin", recurrence="weekly")
+    same = update(runtime, task.id, recurrence="FREQ=WEEKLY", due_at=task.due_at, timezone="Europe/Berlin")
+    assert same.series_id == task.series_id

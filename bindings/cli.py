@@ -11,7 +11,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bindings.triggers import FUNCTIONS, Cron, Invoke, Topic
+from bindings import dead_letters_cli
+from bindings.triggers import FUNCTIONS, Cron, DeadLetterTopics, Invoke, Topic
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("stop", parents=[common], help="stop the data dir's embedded PostgreSQL")
     man = sub.add_parser("manifests", help="render k8s/, the Procfile and dapr/ entries from the table")
     man.add_argument("--check", action="store_true", help="change nothing; exit 1 when a file differs")
+    dead_letters_cli.add_parser(sub, common)
     return p
 
 
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
     configure_logging(os.environ.get("LOG_LEVEL", "INFO" if args.command == "run" else "WARNING"))
     commands = {"run": _run, "token": _token, "list": _list, "invoke": _invoke, "stop": _stop, "manifests": _manifests}
-    return commands[args.command](args)
+    return {**commands, "dead-letters": dead_letters_cli.run}[args.command](args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -112,6 +114,8 @@ def _list(_: argparse.Namespace) -> int:
             trigger = f"cron {t.binding} ({comp.schedule.text if comp else 'no component!'})"
         elif isinstance(t, Topic):
             trigger = f"topic {t.topic} -> {t.route} (dead letters: {t.dead_letter_topic})"
+        elif isinstance(t, DeadLetterTopics):
+            trigger = "topics " + ", ".join(t.topics)
         else:
             trigger = "invoke " + ", ".join(f"{r.method} {r.path}" for r in t.routes)
         print(f"{fn.name:<18} {trigger}")

@@ -12,7 +12,7 @@ from bindings.observability import FunctionMeter
 from functions.deps import Deps
 from functions.outbox import Outbox
 from functions.ports import Invoker, Publisher, Secrets, StateStore
-from functions.settings import Settings
+from functions.settings import Retention, Settings
 from functions.store.db import Database
 from functions.store.schema import migrate
 
@@ -42,6 +42,9 @@ def settings_from_env(data_dir: str | Path | None = None, **overrides: object) -
     ):
         if env.get(var):
             values[name] = env[var]
+    retention = {name: env[var] for name in Retention.model_fields if (var := f"RETENTION_{name.upper()}_DAYS") in env}
+    if retention:
+        values["retention"] = Retention(**retention)
     values.update(overrides)
     return Settings(**values)
 

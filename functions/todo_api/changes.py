@@ -20,7 +20,7 @@ from functions.store.db import Tx
 
 ActorType = Literal["user", "function"]
 # Runs of a function that concern no one user (cleanup, a sweep) are audited under this owner.
-SYSTEM_OWNER = "system"
+SYSTEM_OWNER = "@system"  # "@" starts no user id: bindings/auth.py refuses such token subjects
 
 
 def record(

@@ -190,5 +190,5 @@ def test_a_run_returns_every_count_and_is_audited(runtime):
     assert set(counts) == {*CASES, "expired_state", "empty_series"}
     [event] = query(runtime, "select event from outbox where event->'data'->>'action' = 'cleanup.ran'")
     data = event["event"]["data"]
-    assert (data["actor"], data["actor_type"], data["user_id"]) == ("daily-cleanup", "function", "system")
+    assert (data["actor"], data["actor_type"], data["user_id"]) == ("daily-cleanup", "function", "@system")
     assert data["details"]["deleted"] == counts and data["details"]["retention_days"]["audit"] == 365

@@ -110,7 +110,7 @@ def test_the_sweep_heals_a_series_whose_event_was_lost(runtime, completed_withou
     [audit] = query(runtime, "select actor, actor_type, details from audit_log where task_id = %s", (nxt["id"],))
     assert (audit["actor"], audit["actor_type"], audit["details"]["healed"]) == ("recurrence-sweep", "function", True)
     [run] = query(runtime, "select user_id, actor, details from audit_log where action = 'recurrence.swept'")
-    assert (run["user_id"], run["actor"], run["details"]["healed"]) == ("system", "recurrence-sweep", 1)
+    assert (run["user_id"], run["actor"], run["details"]["healed"]) == ("@system", "recurrence-sweep", 1)
     # The lost event turning up after all, and the next sweep, change nothing.
     [event] = completed_events(runtime)
     assert deliver(runtime, event) == "SUCCESS"

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from bindings import cron_route, http_routes, topic_route
 from bindings.observability import configure_logging, metrics, trace_id, trace_of
 from bindings.outcomes import problem
-from bindings.triggers import Cron, Invoke, Topic, get
+from bindings.triggers import Cron, DeadLetterTopics, Invoke, Topic, get
 from functions.deps import Deps
 
 _OPEN_PATHS = {"/healthz"}
@@ -66,7 +66,7 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
         return Response(body, 200, content_type=content_type)
 
     trigger = fn.trigger
-    if isinstance(trigger, Topic):
+    if isinstance(trigger, Topic | DeadLetterTopics):
         topic_route.install(app, fn, deps)
     elif isinstance(trigger, Cron):
         cron_route.install(app, fn, deps)

@@ -62,6 +62,9 @@ def verify(header: str | None, key: str, settings: Settings) -> User:
     sub = claims["sub"]
     if not isinstance(sub, str) or not 0 < len(sub) <= 200:
         raise Unauthorized("token subject must be a string of 1-200 characters")
+    if sub.startswith("@"):
+        # Reserved for owners that are not users (the audit records of whole runs: "@system").
+        raise Unauthorized("token subject must not start with '@'")
     return User(id=sub, email=_text(claims.get("email")), timezone=_zone(claims.get("zoneinfo")))
 
 

@@ -1,4 +1,4 @@
-"""`python -m bindings run | token | list | invoke | stop`: the embedded runtime's command line."""
+"""`python -m bindings run | token | list | invoke | stop | manifests`: the embedded runtime's command line."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bindings.triggers import FUNCTIONS, Cron, Invoke, Topic
+from bindings import dead_letters_cli
+from bindings.triggers import FUNCTIONS, Cron, DeadLetterTopics, Invoke, Topic
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
         help='cron: the run\'s options; topic: a CloudEvent or its data; todo-api: {"method","path","body","user"}',
     )
     sub.add_parser("stop", parents=[common], help="stop the data dir's embedded PostgreSQL")
+    man = sub.add_parser("manifests", help="render k8s/, the Procfile and dapr/ entries from the table")
+    man.add_argument("--check", action="store_true", help="change nothing; exit 1 when a file differs")
+    dead_letters_cli.add_parser(sub, common)
     return p
 
 
@@ -50,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     from bindings.observability import configure_logging
 
     configure_logging(os.environ.get("LOG_LEVEL", "INFO" if args.command == "run" else "WARNING"))
-    return {"run": _run, "token": _token, "list": _list, "invoke": _invoke, "stop": _stop}[args.command](args)
+    commands = {"run": _run, "token": _token, "list": _list, "invoke": _invoke, "stop": _stop, "manifests": _manifests}
+    return {**commands, "dead-letters": dead_letters_cli.run}[args.command](args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -109,6 +114,8 @@ def _list(_: argparse.Namespace) -> int:
             trigger = f"cron {t.binding} ({comp.schedule.text if comp else 'no component!'})"
         elif isinstance(t, Topic):
             trigger = f"topic {t.topic} -> {t.route} (dead letters: {t.dead_letter_topic})"
+        elif isinstance(t, DeadLetterTopics):
+            trigger = "topics " + ", ".join(t.topics)
         else:
             trigger = "invoke " + ", ".join(f"{r.method} {r.path}" for r in t.routes)
         print(f"{fn.name:<18} {trigger}")
@@ -174,6 +181,19 @@ def _invoke_route(runtime: Any, client: Any, trigger: Invoke, call: dict[str, An
         json=call.get("body"),
         headers=headers,
     )
+
+
+def _manifests(args: argparse.Namespace) -> int:
+    from bindings import manifests
+
+    if args.check:
+        drift = manifests.differences()
+        for path in drift:
+            print(f"differs from the rendering: {path}")
+        return 1 if drift else 0
+    for path in manifests.write():
+        print(f"wrote {path}")
+    return 0
 
 
 def _stop(args: argparse.Namespace) -> int:

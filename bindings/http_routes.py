@@ -10,7 +10,7 @@ from flask import Flask, Response, request
 from pydantic import BaseModel
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bindings import auth
+from bindings import auth, rate_limit
 from bindings.envelopes import EnvelopeError, route_input
 from bindings.instrument import measured
 from bindings.outcomes import problem, problem_for
@@ -50,8 +50,13 @@ def _add(app: Flask, fn: Function, deps: Deps, route: Route) -> None:
 def _serve(
     fn: Function, deps: Deps, route: Route, handler: Any, model: type[BaseModel], path: dict[str, Any]
 ) -> Response:
+    decision: rate_limit.Decision | None = None
     try:
         user = _authenticate(deps) if route.auth == "user" else None
+        if user is not None:
+            decision = rate_limit.check(deps, user.id)
+            if not decision.allowed:
+                return rate_limit.annotate(decision, rate_limit.refusal(decision))
         body = _body() if route.source == "body" else None
         cmd = route_input(model, path, request.args.to_dict(flat=False), body, route.source)
         result = handler(cmd, deps, Context(function=fn.name, user=user))
@@ -60,15 +65,18 @@ def _serve(
         resp.headers["WWW-Authenticate"] = 'Bearer realm="todo-api"'
         return resp
     except RequestEntityTooLarge:
-        return problem(413, "Payload too large", f"the body exceeds {deps.settings.max_body_bytes} bytes")
+        resp = problem(413, "Payload too large", f"the body exceeds {deps.settings.max_body_bytes} bytes")
     except (EnvelopeError, FunctionError, ValueError) as exc:  # ValueError covers pydantic's ValidationError
-        return problem_for(exc)
+        resp = problem_for(exc)
     except Exception as exc:
         log.exception("unhandled error", extra={"function": fn.name, "route": route.path})
-        return problem_for(exc)
-    if result is None:
-        return Response(status=204 if route.status in (200, 204) else route.status)
-    return Response(result.model_dump_json(), route.status, mimetype="application/json")
+        resp = problem_for(exc)
+    else:
+        if result is None:
+            resp = Response(status=204 if route.status in (200, 204) else route.status)
+        else:
+            resp = Response(result.model_dump_json(), route.status, mimetype="application/json")
+    return rate_limit.annotate(decision, resp)
 
 
 def _authenticate(deps: Deps) -> User:

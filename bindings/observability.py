@@ -78,6 +78,31 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
 
+        # Counters handlers reach through Deps.meter (functions/ must not import this module).
+        self.counters = {
+            "task_cache": Counter(
+                "todo_task_cache",
+                "Task cache lookups and invalidations by result: hit, miss, fallback (state store down,"
+                " served from PostgreSQL), foreign (an entry of another user, ignored), invalidated,"
+                " invalidate_failed",
+                ["function", "result"],
+                registry=self.registry,
+            ),
+            "rate_limit": Counter(
+                "todo_rate_limit",
+                "Rate limiter decisions: admitted, limited, contended (CAS retries exhausted, limited),"
+                " store_down_open (admitted unchecked), store_down_closed (refused)",
+                ["function", "decision"],
+                registry=self.registry,
+            ),
+            "state_conflicts": Counter(
+                "todo_state_conflicts",
+                "Etag conflicts met (and retried) on state store writes, by what was written",
+                ["function", "kind"],
+                registry=self.registry,
+            ),
+        }
+
     def render(self) -> tuple[bytes, str]:
         from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -88,3 +113,13 @@ class Metrics:
 def metrics() -> Metrics:
     """One registry per process: in the embedded runtime all functions share it, told apart by label."""
     return Metrics()
+
+
+class FunctionMeter:
+    """Deps.meter: the process registry's counters with this function's label."""
+
+    def __init__(self, function: str) -> None:
+        self.function = function
+
+    def count(self, name: str, amount: int = 1, **labels: str) -> None:
+        metrics().counters[name].labels(function=self.function, **labels).inc(amount)

@@ -30,9 +30,13 @@ def classify(exc: BaseException) -> tuple[Outcome, str]:
     return Outcome.RETRY, f"{type(exc).__name__}: {exc}"
 
 
-def topic_reply(outcome: Outcome) -> Response:
-    # Exactly these upper-case strings: daprd treats "success" as a retry.
-    return Response(json.dumps({"status": outcome.value}), 200, mimetype="application/json")
+def topic_reply(outcome: Outcome, reason: str | None = None) -> Response:
+    # Exactly these upper-case strings: daprd treats "success" as a retry. daprd reads only `status`;
+    # the reason of a DROP or RETRY is for whoever records the dead letter (the embedded broker).
+    body: dict[str, str] = {"status": outcome.value}
+    if reason and outcome is not Outcome.SUCCESS:
+        body["reason"] = reason
+    return Response(json.dumps(body), 200, mimetype="application/json")
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:

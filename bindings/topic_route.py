@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
+from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
 from bindings.envelopes import EnvelopeError, parse_cloudevent
 from bindings.instrument import measured
 from bindings.outcomes import Outcome, classify, topic_reply
-from bindings.triggers import Function, Topic, resolve
+from bindings.triggers import DeadLetterTopics, Function, Topic, resolve
 from functions.context import Context
 from functions.deps import Deps
 from functions.errors import Rejected
@@ -20,47 +23,67 @@ log = logging.getLogger("bindings.topic")
 
 def install(app: Flask, fn: Function, deps: Deps) -> None:
     trigger = fn.trigger
-    assert isinstance(trigger, Topic) and fn.handler and fn.input
+    assert isinstance(trigger, Topic | DeadLetterTopics) and fn.handler and fn.input
     handler = resolve(fn.handler)
     model = resolve(fn.input)
+    bulk = isinstance(trigger, Topic) and trigger.bulk is not None
 
     @app.get("/dapr/subscribe")
     def subscribe() -> Response:
-        return jsonify([fn.subscription()])
+        return jsonify(fn.subscriptions())
 
-    @app.post(trigger.route, endpoint="deliver")
-    def deliver() -> Response:
+    def deliver(topic: str) -> Response:
+        body = request.get_data()
+        entries = _bulk_entries(body) if bulk else None
+        if entries is not None:
+            with measured(fn.name, "topic") as run:
+                statuses = deliver_bulk(entries, fn, deps, handler, model, topic)
+                run.outcome = "bulk"
+            return jsonify({"statuses": statuses})
         with measured(fn.name, "topic") as run:
-            outcome = deliver_one(request.get_data(), fn, deps, handler, model)
+            outcome, reason = deliver_one(body, fn, deps, handler, model, topic)
             run.outcome = outcome.value.lower()
-        return topic_reply(outcome)
+        return topic_reply(outcome, reason)
 
-    @app.post(f"{trigger.route}/ignored", endpoint="ignored")
-    def ignored() -> Response:
-        # Events this function's CEL rule does not select: acknowledged, nothing to do.
-        return topic_reply(Outcome.SUCCESS)
+    if isinstance(trigger, Topic):
+        routes = {trigger.route: trigger.topic}
+
+        @app.post(f"{trigger.route}/ignored", endpoint="ignored")
+        def ignored() -> Response:
+            # Events this function's CEL rule does not select: acknowledged, nothing to do.
+            return topic_reply(Outcome.SUCCESS)
+
+    else:
+        routes = {trigger.route_of(topic): topic for topic in trigger.topics}
+    for route, topic in routes.items():
+        app.add_url_rule(route, f"deliver:{topic}", functools.partial(deliver, topic), methods=["POST"])
 
 
-def deliver_one(body: bytes, fn: Function, deps: Deps, handler: object, model: type) -> Outcome:
-    """Parse, dedupe and run; every DROP is logged with its reason."""
+def deliver_one(
+    body: bytes, fn: Function, deps: Deps, handler: object, model: type, topic: str
+) -> tuple[Outcome, str | None]:
+    """Parse, dedupe and run; every DROP is logged with its reason, which also goes back in the reply."""
     event_id = None
     try:
         event = parse_cloudevent(body)
         event_id = event.id
-        data = model.model_validate(event.payload())
+        whole = isinstance(fn.trigger, DeadLetterTopics)
+        # dead-letters takes the whole CloudEvent, and dedupes itself: the same id may rightly come
+        # back after a replay, which an inbox row would hide.
+        data = model.model_validate({"topic": topic, "event": json.loads(body)} if whole else event.payload())
         ctx = Context(function=fn.name, event_id=event.id, event_type=event.type)
         rejected: Rejected | None = None
         with deps.db.transaction() as tx:
-            if not inbox.first_delivery(tx, fn.name, event.id):
+            if not whole and not inbox.first_delivery(tx, fn.name, event.id):
                 log.info("duplicate delivery acknowledged", extra={"event_id": event.id, "function": fn.name})
-                return Outcome.SUCCESS
+                return Outcome.SUCCESS, None
             try:
                 handler(data, deps, ctx)  # type: ignore[operator]
             except Rejected as exc:
                 rejected = exc  # the handler recorded why; commit that with the inbox entry, then drop
         if rejected is not None:
             raise rejected
-        return Outcome.SUCCESS
+        return Outcome.SUCCESS, None
     except Exception as exc:
         outcome, reason = classify(exc)
         level = logging.WARNING if outcome is Outcome.DROP else logging.ERROR
@@ -71,4 +94,33 @@ def deliver_one(body: bytes, fn: Function, deps: Deps, handler: object, model: t
             exc_info=not isinstance(exc, EnvelopeError | ValueError),
             extra={"event_id": event_id, "function": fn.name, "outcome": outcome.value, "reason": reason},
         )
-        return outcome
+        return outcome, reason
+
+
+def _bulk_entries(body: bytes) -> list[dict[str, Any]] | None:
+    """The entries of daprd's bulk envelope, or None when the body is a single CloudEvent."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    entries = parsed.get("entries") if isinstance(parsed, dict) and "specversion" not in parsed else None
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else None
+
+
+def deliver_bulk(
+    entries: list[dict[str, Any]], fn: Function, deps: Deps, handler: object, model: type, topic: str
+) -> list[dict[str, str]]:
+    """Every entry in its own savepoint of ONE transaction: one commit per batch, one status per entry."""
+    statuses: list[dict[str, str]] = []
+    try:
+        with deps.db.transaction():
+            for entry in entries:
+                event = entry.get("event")
+                raw = json.dumps(event).encode() if isinstance(event, dict) else str(event or "").encode()
+                outcome, _ = deliver_one(raw, fn, deps, handler, model, topic)
+                statuses.append({"entryId": str(entry.get("entryId", "")), "status": outcome.value})
+    except Exception as exc:
+        # The batch's commit failed, so nothing of it holds: every entry is retried.
+        log.error("bulk delivery failed", extra={"function": fn.name, "error": repr(exc), "entries": len(entries)})
+        return [{"entryId": str(e.get("entryId", "")), "status": Outcome.RETRY.value} for e in entries]
+    return statuses

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bindings.observability import FunctionMeter
 from functions.deps import Deps
 from functions.outbox import Outbox
 from functions.ports import Invoker, Publisher, Secrets, StateStore
-from functions.settings import Settings
+from functions.settings import Retention, Settings
 from functions.store.db import Database
 from functions.store.schema import migrate
 
@@ -31,9 +32,19 @@ def settings_from_env(data_dir: str | Path | None = None, **overrides: object) -
         ("jwt_audience", "JWT_AUDIENCE"),
         ("jwt_issuer", "JWT_ISSUER"),
         ("sendgrid_host", "SENDGRID_HOST"),
+        ("task_cache_ttl_seconds", "TASK_CACHE_TTL_SECONDS"),
+        ("rate_limit_requests", "RATE_LIMIT_REQUESTS"),
+        ("rate_limit_window_seconds", "RATE_LIMIT_WINDOW_SECONDS"),
+        ("rate_limit_fail_open", "RATE_LIMIT_FAIL_OPEN"),
+        ("conversation_ttl_seconds", "CONVERSATION_TTL_SECONDS"),
+        ("conversation_max_messages", "CONVERSATION_MAX_MESSAGES"),
+        ("conversation_max_content_chars", "CONVERSATION_MAX_CONTENT_CHARS"),
     ):
         if env.get(var):
             values[name] = env[var]
+    retention = {name: env[var] for name in Retention.model_fields if (var := f"RETENTION_{name.upper()}_DAYS") in env}
+    if retention:
+        values["retention"] = Retention(**retention)
     values.update(overrides)
     return Settings(**values)
 
@@ -64,6 +75,7 @@ def make_deps(
         settings=settings,
         clock=clock,
         log=log,
+        meter=FunctionMeter(function),
     )
 
 

@@ -48,3 +48,9 @@ class Secrets(Protocol):
 
 class Invoker(Protocol):
     def invoke(self, app_id: str, method: str, body: Any = None, *, verb: str = "POST") -> Any: ...
+
+
+class Meter(Protocol):
+    def count(self, name: str, amount: int = 1, **labels: str) -> None:
+        """Add to a counter declared in bindings/observability.py; the function label is added there."""
+        ...

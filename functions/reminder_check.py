@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions import task_cache
 from functions.context import Context
 from functions.deps import Deps
 from functions.domain.events import REMINDER_DUE_TYPE, REMINDERS, Event, ReminderDueData
@@ -33,6 +34,8 @@ def check_reminders(cmd: CheckRun, deps: Deps, ctx: Context) -> Checked:
             rows = reminders.claim_due(tx, deps.clock(), settings.reminder_batch)
             if rows:
                 deps.outbox.emit(tx, [_due_event(row) for row in rows])
+                # A cached task shows its reminders' states; "claimed" must not hide behind "pending".
+                task_cache.invalidate_many_after_commit(tx, deps, {(r["user_id"], r["task_id"]) for r in rows})
         if not rows:
             break
         batches += 1

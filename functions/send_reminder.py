@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from functions import mailer
+from functions import mailer, task_cache
 from functions.context import Context
 from functions.deps import Deps
 from functions.domain.events import AUDIT_LOGS, AUDIT_TYPE, AuditRecordData, Event, ReminderDueData
@@ -101,6 +101,8 @@ def _mail(row: Row) -> ReminderMail:
 
 
 def _audit(tx: Tx, deps: Deps, row: Row, action: str, details: dict[str, Any]) -> None:
+    """Audit the reminder's new state; the cached task showing the old one is invalidated after commit."""
+    task_cache.invalidate_after_commit(tx, deps, row["user_id"], row["task_id"])
     record = AuditRecordData(
         user_id=row["user_id"],
         actor=deps.function,

@@ -7,6 +7,21 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 
+class Retention(BaseModel):
+    """daily-cleanup's retention table, in days; each is overridable with RETENTION_<NAME>_DAYS."""
+
+    model_config = {"frozen": True}
+
+    deleted_tasks: int = Field(30, ge=1, description="soft-deleted tasks, with their reminders")
+    published_outbox: int = Field(7, ge=1, description="outbox rows already published")
+    inbox: int = Field(14, ge=1, description="consumer dedupe rows; longer than any redelivery")
+    cron_ticks: int = Field(14, ge=1, description="claimed cron ticks")
+    sent_reminders: int = Field(90, ge=1, description="reminders delivered")
+    cancelled_reminders: int = Field(90, ge=1, description="reminders cancelled or replaced")
+    audit: int = Field(365, ge=1, description="audit records")
+    pubsub_messages: int = Field(7, ge=1, description="embedded pub/sub messages delivered to every subscriber")
+
+
 class Settings(BaseModel):
     model_config = {"frozen": True}
 
@@ -28,3 +43,18 @@ class Settings(BaseModel):
     sendgrid_host: str = "https://api.sendgrid.com"
     mail_timeout_seconds: float = Field(5.0, gt=0, le=60, description="under the pub/sub call timeout (10 s)")
     mail_from_default: str = "reminders@todo.localhost"
+    # The task cache (functions/task_cache.py) and the per-user rate limit (bindings/rate_limit.py).
+    task_cache_ttl_seconds: int = Field(3600, ge=1)
+    rate_limit_requests: int = Field(60, ge=1, description="requests per user per window")
+    rate_limit_window_seconds: int = Field(60, ge=1)
+    rate_limit_fail_open: bool = Field(True, description="admit unchecked when the state store is down")
+    # Conversation state (functions/conversations.py).
+    conversation_ttl_seconds: int = Field(7 * 24 * 3600, ge=60, description="refreshed on every write")
+    conversation_max_messages: int = Field(100, ge=1, description="oldest messages are trimmed beyond this")
+    conversation_max_content_chars: int = Field(8_000, ge=1)
+    recurrence_sweep_grace_seconds: float = Field(
+        60.0, ge=0, description="a tick of the sweep leaves tasks completed this recently to their event"
+    )
+    retention: Retention = Field(default_factory=Retention)
+    cleanup_batch: int = Field(1000, ge=1, le=50_000, description="rows deleted per statement")
+    cleanup_max_batches: int = Field(100, ge=1, le=100_000, description="statements per kind per run")

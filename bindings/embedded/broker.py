@@ -22,6 +22,7 @@ from flask import Flask
 
 from bindings.embedded.resiliency import RetryPolicy
 from bindings.triggers import FUNCTIONS
+from functions.dead_letters import REASON_ATTRIBUTE
 from functions.store.db import Database, Tx
 
 log = logging.getLogger("bindings.embedded.broker")
@@ -47,18 +48,18 @@ def subscriptions(pubsub: str) -> dict[str, list[Subscription]]:
     """What each function's GET /dapr/subscribe declares, by topic."""
     by_topic: dict[str, list[Subscription]] = {}
     for fn in FUNCTIONS.values():
-        sub = fn.subscription()
-        if not sub or sub["pubsubname"] != pubsub:
-            continue
-        rules = []
-        for rule in sub["routes"].get("rules", []):
-            m = _TYPE_RULE.match(rule["match"])
-            if not m:
-                raise ValueError(f'{fn.name}: the embedded broker only evaluates `event.type == "..."` rules')
-            rules.append((m.group(1), rule["path"]))
-        by_topic.setdefault(sub["topic"], []).append(
-            Subscription(fn.name, sub["topic"], sub["routes"]["default"], tuple(rules), sub.get("deadLetterTopic"))
-        )
+        for sub in fn.subscriptions():
+            if sub["pubsubname"] != pubsub:
+                continue
+            rules = []
+            for rule in sub["routes"].get("rules", []):
+                m = _TYPE_RULE.match(rule["match"])
+                if not m:
+                    raise ValueError(f'{fn.name}: the embedded broker only evaluates `event.type == "..."` rules')
+                rules.append((m.group(1), rule["path"]))
+            by_topic.setdefault(sub["topic"], []).append(
+                Subscription(fn.name, sub["topic"], sub["routes"]["default"], tuple(rules), sub.get("deadLetterTopic"))
+            )
     return by_topic
 
 
@@ -175,7 +176,10 @@ class Deliverer:
         )
         tx.execute("DELETE FROM pubsub_deliveries WHERE id = %s", (row["id"],))
         if row["dead_letter_topic"]:
-            self.broker.append(tx, row["dead_letter_topic"], [event])
+            # daprd forwards the message as it was; here the reason rides along as an extension
+            # attribute, which dead-letters records and strips again before a replay.
+            reason_attr = {REASON_ATTRIBUTE: f"{row['app_id']}: {reason}"}
+            self.broker.append(tx, row["dead_letter_topic"], [{**event, **reason_attr}])
 
 
 def read_reply(status: int, body: bytes) -> tuple[str, str]:
@@ -193,6 +197,7 @@ def read_reply(status: int, body: bytes) -> tuple[str, str]:
     value = reply.get("status") if isinstance(reply, dict) else None
     if value in (None, "", "SUCCESS"):
         return "SUCCESS", ""
+    detail = f": {reply['reason']}" if isinstance(reply.get("reason"), str) else ""
     if value == "DROP":
-        return "DROP", "subscriber answered DROP"
-    return "RETRY", f"subscriber answered status {value!r}"
+        return "DROP", f"subscriber answered DROP{detail}"
+    return "RETRY", f"subscriber answered status {value!r}{detail}"

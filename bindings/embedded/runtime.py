@@ -20,11 +20,11 @@ from bindings.app import create_app
 from bindings.embedded import postgres
 from bindings.embedded.broker import Broker, Deliverer, subscriptions
 from bindings.embedded.cron import Scheduler
-from bindings.embedded.resiliency import inbound_retry
+from bindings.embedded.resiliency import inbound_retry, seconds
 from bindings.embedded.secrets import FileSecrets, ensure_file
-from bindings.embedded.state import TableState
+from bindings.embedded.state import TableState, component_metadata, key_prefix
 from bindings.schedules import cron_components
-from bindings.triggers import FUNCTIONS
+from bindings.triggers import FUNCTIONS, Invoke
 from bindings.wiring import make_deps, settings_from_env
 from functions.deps import Deps
 from functions.errors import Transient
@@ -71,8 +71,10 @@ class Runtime:
         broker = Broker(db, subscriptions(settings.pubsub_name))
         runtime = cls(settings, db, broker)
         invoker = LocalInvoker(runtime.apps)
+        store_meta = component_metadata(settings.state_store)
         for name in functions or list(FUNCTIONS):
-            deps = make_deps(name, db, broker, TableState(db, name), secrets, invoker, settings)
+            state = TableState(db, key_prefix(store_meta.get("keyprefix"), name, settings.state_store))
+            deps = make_deps(name, db, broker, state, secrets, invoker, settings)
             runtime.deps[name] = deps
             runtime.apps[name] = create_app(name, deps, app_token="")
         return runtime
@@ -83,13 +85,28 @@ class Runtime:
         deliverer = Deliverer(self.broker, self.apps, retry)
         crons = [(c, self.apps[scope]) for c in cron_components().values() for scope in c.scopes if scope in self.apps]
         scheduler = Scheduler(crons)
-        for name, target in (("pubsub", deliverer.run), ("cron", scheduler.run)):
+        targets = (("pubsub", deliverer.run), ("cron", scheduler.run), ("state-gc", self._collect_state))
+        for name, target in targets:
             thread = threading.Thread(target=target, args=(self.stop_event,), name=f"embedded-{name}", daemon=True)
             thread.start()
             self.threads.append(thread)
 
+    def _collect_state(self, stop: threading.Event) -> None:
+        """Dapr's state garbage collector: expired rows go every `cleanupInterval` (default 1h)."""
+        raw = component_metadata(self.settings.state_store).get("cleanupinterval", "1h")
+        interval = float(raw) if raw.lstrip("-").isdigit() else seconds(raw)  # Dapr takes both; <= 0 is off
+        if interval <= 0:
+            return
+        state = TableState(self.db, "")
+        while not stop.wait(interval):
+            try:
+                state.cleanup_expired()
+            except Transient as exc:
+                log.warning("state cleanup failed; next interval retries", extra={"error": str(exc)})
+
     def wsgi(self) -> Any:
-        """One WSGI app: /v1.0/invoke/<app-id>/method/<path> to that function, the rest to todo-api."""
+        """One WSGI app: /v1.0/invoke/<app-id>/method/<path> to that function; a path under another
+        invoke function's routes (e.g. /api/conversations) to it, as an ingress would; the rest to todo-api."""
         apps = self.apps
 
         def dispatch(environ: dict[str, Any], start_response: Any) -> Any:
@@ -110,8 +127,10 @@ class Runtime:
                         }
                     ).encode()
                 ]
-            return apps["todo-api"].wsgi_app(environ, start_response)
+            owner = _owner_of(path, prefixes)
+            return apps[owner].wsgi_app(environ, start_response)
 
+        prefixes = route_prefixes([name for name in apps if name != "todo-api"])
         return dispatch
 
     def close(self) -> None:
@@ -120,6 +139,24 @@ class Runtime:
         for thread in self.threads:
             thread.join(timeout=5)
         self.db.close()
+
+
+def route_prefixes(functions: list[str]) -> dict[str, str]:
+    """The static part of each route of these invoke functions (up to its first <param>) -> function."""
+    found: dict[str, str] = {}
+    for name in functions:
+        trigger = FUNCTIONS[name].trigger
+        if isinstance(trigger, Invoke):
+            for route in trigger.routes:
+                found[route.path.split("<", 1)[0].rstrip("/")] = name
+    return found
+
+
+def _owner_of(path: str, prefixes: dict[str, str]) -> str:
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        if path == prefix or path.startswith(prefix + "/"):
+            return prefixes[prefix]
+    return "todo-api"
 
 
 def serve(data_dir: Path, host: str, port: int, threads: int = 8) -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets as random
+import time
 from pathlib import Path
 
 from functions.errors import Transient
+
+log = logging.getLogger("bindings.secrets")
 
 FILE_NAME = "secrets.json"
 
@@ -25,15 +29,23 @@ def ensure_file(data_dir: Path) -> Path:
 
 
 class FileSecrets:
-    def __init__(self, path: Path) -> None:
+    """Read at most once per `ttl` seconds, like SidecarSecrets: an edited file lands within a minute."""
+
+    def __init__(self, path: Path, ttl: float = 60.0) -> None:
         self.path = path
+        self.ttl = ttl
         self._data: dict[str, dict[str, str]] | None = None
+        self._read_at = 0.0
 
     def get(self, name: str) -> dict[str, str]:
-        if self._data is None:
+        now = time.monotonic()
+        if self._data is None or now - self._read_at >= self.ttl:
             try:
                 self._data = json.loads(self.path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
-                raise Transient(f"secrets file {self.path} unreadable: {type(exc).__name__}") from exc
+                # The exception's text could quote the file's content: only its type is reported.
+                raise Transient(f"secrets file {self.path} unreadable: {type(exc).__name__}") from None
+            self._read_at = now
+            log.debug("secrets file read", extra={"path": str(self.path), "secrets": sorted(self._data)})
         value = self._data.get(name, {})
         return dict(value) if isinstance(value, dict) else {name: str(value)}

@@ -1,31 +1,83 @@
 """The state store as a PostgreSQL table, with Dapr state.postgresql v1's layout and semantics.
 
-Keys are `<app-id>||<key>` and the etag is the row's xmin, as in Dapr, so data carries over.
+Checked against components-contrib v1.18 (`state/postgresql/v1`, `common/component/postgresql/v1`):
+the etag is the row's xmin (a uint32; anything else is refused as invalid), an etag write updates
+only a live row with that xmin, a first-write without etag inserts or revives an expired row and
+fails on a live one, `ttlInSeconds` of -1 or 0 means no expiry, and a read ignores expired rows.
+Keys are prefixed as daprd prefixes them (`keyPrefix` metadata), so data carries over both ways.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from functions.errors import Conflict, Invalid
 from functions.ports import StateItem
 from functions.store.db import Database, Tx
 
-_LIVE = "(expiredate IS NULL OR expiredate > now())"
+SEPARATOR = "||"
+_LIVE = "(expiredate IS NULL OR expiredate >= CURRENT_TIMESTAMP)"
+_MAX_TTL = 2**31 - 1
+
+
+def key_prefix(strategy: str | None, app_id: str, store: str) -> str:
+    """daprd's GetModifiedStateKey: keyPrefix appid (default) | name | namespace | none | a literal."""
+    strategy = (strategy or "appid").lower()  # daprd lower-cases the whole value
+    if strategy == "none":
+        return ""
+    if strategy == "name":
+        return store + SEPARATOR
+    if strategy == "namespace" and os.environ.get("NAMESPACE"):
+        return f"{os.environ['NAMESPACE']}.{app_id}{SEPARATOR}"
+    if strategy in ("appid", "namespace"):
+        return app_id + SEPARATOR
+    return strategy + SEPARATOR
+
+
+def component_metadata(store: str) -> dict[str, str]:
+    """The plain-valued metadata of the state store's component in dapr/components, keys lower-cased."""
+    from bindings.schedules import load_components
+
+    doc = load_components().get(store) or {}
+    items = (doc.get("spec") or {}).get("metadata") or []
+    return {m["name"].lower(): str(m["value"]) for m in items if "value" in m}
+
+
+def _ttl_expression(ttl: int | None) -> str:
+    if ttl is None or ttl in (-1, 0):
+        return "NULL"
+    if not -1 <= ttl <= _MAX_TTL:
+        raise Invalid(f"ttlInSeconds must be -1 or greater, got {ttl}", field="ttlInSeconds")
+    return "CURRENT_TIMESTAMP + make_interval(secs => %(ttl)s)"
+
+
+def _etag(etag: str) -> int:
+    try:
+        value = int(etag)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise Invalid(f"etag {etag!r} is not valid for this store (a uint32)", field="etag")
+    return value
 
 
 class TableState:
-    def __init__(self, db: Database, app_id: str) -> None:
+    def __init__(self, db: Database, prefix: str) -> None:
         self.db = db
-        self.prefix = f"{app_id}||"
+        self.prefix = prefix
+
+    def _key(self, key: str) -> str:
+        if not key:
+            raise Invalid("a state key must not be empty", field="key")
+        if SEPARATOR in key:
+            raise Invalid(f"state key {key!r} must not contain {SEPARATOR!r}", field="key")
+        return self.prefix + key
 
     def get(self, key: str) -> StateItem | None:
-        with self.db.transaction() as tx:
-            row = tx.one(
-                f"SELECT value, xmin::text AS etag FROM state WHERE key = %s AND {_LIVE}",
-                (self.prefix + key,),
-            )
+        with self.db.transaction(join=False) as tx:
+            row = tx.one(f"SELECT value, xmin::text AS etag FROM state WHERE key = %s AND {_LIVE}", (self._key(key),))
         return None if row is None else StateItem(row["value"], row["etag"])
 
     def save(
@@ -37,72 +89,70 @@ class TableState:
         first_write: bool = False,
         ttl: int | None = None,
     ) -> None:
-        with self.db.transaction() as tx:
+        with self.db.transaction(join=False) as tx:
             self._save(tx, key, value, etag, first_write, ttl)
 
     def _save(self, tx: Tx, key: str, value: Any, etag: str | None, first_write: bool, ttl: int | None) -> None:
-        full = self.prefix + key
-        expires = "now() + make_interval(secs => %(ttl)s)" if ttl else "NULL"
-        params = {"key": full, "value": json.dumps(value), "ttl": ttl, "etag": etag}
+        expires = _ttl_expression(ttl)
+        params = {"key": self._key(key), "value": json.dumps(value), "ttl": ttl}
         if etag:
+            params["etag"] = _etag(etag)
+            # Dapr compares the etag whatever the concurrency option says.
             cur = tx.execute(
-                f"UPDATE state SET value = %(value)s::jsonb, updatedate = now(), expiredate = {expires}"
-                f" WHERE key = %(key)s AND xmin::text = %(etag)s AND {_LIVE}",
+                f"UPDATE state SET value = %(value)s::jsonb, isbinary = false, updatedate = CURRENT_TIMESTAMP,"
+                f" expiredate = {expires} WHERE key = %(key)s AND xmin::text::bigint = %(etag)s AND {_LIVE}",
                 params,
             )
-            if cur.rowcount == 0:
+            if cur.rowcount != 1:
                 raise Conflict(f"state key {key!r} changed since it was read (etag mismatch)", field="etag")
             return
-        if first_write:
-            # An expired row does not count as existing.
-            tx.execute(f"DELETE FROM state WHERE key = %(key)s AND NOT {_LIVE}", params)
-            row = tx.one(
-                f"INSERT INTO state (key, value, isbinary, expiredate)"
-                f" VALUES (%(key)s, %(value)s::jsonb, false, {expires}) ON CONFLICT (key) DO NOTHING RETURNING 1",
-                params,
-            )
-            if row is None:
-                raise Conflict(f"state key {key!r} already exists (first-write)", field="etag")
-            return
-        tx.execute(
-            f"INSERT INTO state (key, value, isbinary, expiredate) VALUES (%(key)s, %(value)s::jsonb, false, {expires})"
-            f" ON CONFLICT (key) DO UPDATE SET value = excluded.value, updatedate = now(),"
-            f" expiredate = excluded.expiredate",
+        # One upsert either way, as in Dapr: first-write may only revive an expired, not yet collected row.
+        only_expired = " WHERE t.expiredate IS NOT NULL AND t.expiredate < CURRENT_TIMESTAMP" if first_write else ""
+        cur = tx.execute(
+            f"INSERT INTO state AS t (key, value, isbinary, expiredate) VALUES (%(key)s, %(value)s::jsonb, false,"
+            f" {expires}) ON CONFLICT (key) DO UPDATE SET value = excluded.value, isbinary = excluded.isbinary,"
+            f" updatedate = CURRENT_TIMESTAMP, expiredate = {expires}{only_expired}",
             params,
         )
+        if cur.rowcount != 1:
+            # Dapr answers this one with a plain error (HTTP 500, "no item was updated"); the sidecar
+            # port turns that back into Conflict, so handlers see the same thing on both runtimes.
+            raise Conflict(f"state key {key!r} already exists (first-write)", field="etag")
 
     def delete(self, key: str, *, etag: str | None = None) -> None:
-        with self.db.transaction() as tx:
+        with self.db.transaction(join=False) as tx:
             self._delete(tx, key, etag)
 
     def _delete(self, tx: Tx, key: str, etag: str | None) -> None:
-        if etag:
-            cur = tx.execute("DELETE FROM state WHERE key = %s AND xmin::text = %s", (self.prefix + key, etag))
-            if cur.rowcount == 0:
-                raise Conflict(f"state key {key!r} changed since it was read (etag mismatch)", field="etag")
-        else:
-            tx.execute("DELETE FROM state WHERE key = %s", (self.prefix + key,))
+        if not etag:
+            tx.execute("DELETE FROM state WHERE key = %s", (self._key(key),))
+            return
+        cur = tx.execute("DELETE FROM state WHERE key = %s AND xmin::text::bigint = %s", (self._key(key), _etag(etag)))
+        if cur.rowcount != 1:
+            raise Conflict(f"state key {key!r} changed since it was read (etag mismatch)", field="etag")
 
     def transact(self, operations: list[dict[str, Any]]) -> None:
-        with self.db.transaction() as tx:
+        with self.db.transaction(join=False) as tx:
             for op in operations:
                 req = op.get("request") or {}
-                key = req.get("key")
-                if not key:
-                    raise Invalid("every state operation needs request.key", field="key")
+                key = req.get("key") or ""
                 etag = req.get("etag")
                 if op.get("operation") == "upsert":
                     options = req.get("options") or {}
                     ttl = (req.get("metadata") or {}).get("ttlInSeconds")
-                    self._save(
-                        tx,
-                        key,
-                        req.get("value"),
-                        etag,
-                        options.get("concurrency") == "first-write",
-                        int(ttl) if ttl else None,
-                    )
+                    try:
+                        seconds = int(ttl) if ttl not in (None, "") else None
+                    except ValueError:
+                        raise Invalid(f"ttlInSeconds {ttl!r} is not an integer", field="ttlInSeconds") from None
+                    first = options.get("concurrency") == "first-write"
+                    self._save(tx, key, req.get("value"), etag, first, seconds)
                 elif op.get("operation") == "delete":
                     self._delete(tx, key, etag)
                 else:
                     raise Invalid(f"unknown state operation {op.get('operation')!r}", field="operation")
+
+    def cleanup_expired(self) -> int:
+        """What Dapr's garbage collector runs every `cleanupInterval`; returns the rows removed."""
+        with self.db.transaction(join=False) as tx:
+            cur = tx.execute("DELETE FROM state WHERE expiredate IS NOT NULL AND expiredate < CURRENT_TIMESTAMP")
+        return cur.rowcount

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import urllib3
 
-from functions.errors import Conflict, Transient
+from functions.errors import Conflict, Invalid, Transient
 from functions.ports import StateItem
 
 CE_JSON = "application/cloudevents+json"
@@ -132,8 +132,16 @@ class SidecarState:
         resp = self.sidecar.call("POST", f"/v1.0/state/{self.store}{suffix}", body)
         if resp.status == 409:
             raise Conflict("state changed since it was read (etag mismatch)", field="etag")
+        if resp.status == 500 and _NOT_UPDATED in resp.data:
+            # state.postgresql v1 reports a first-write on a live key as a plain error, not an etag one.
+            raise Conflict("state key already exists (first-write)", field="etag")
+        if resp.status == 400:
+            raise Invalid(f"state store refused the request: {resp.data[:300].decode(errors='replace')}")
         if resp.status >= 300:
             raise _fail(resp, "state save")
+
+
+_NOT_UPDATED = b"no item was updated"
 
 
 def _state_request(key: str, value: Any, etag: str | None, first_write: bool, ttl: int | None) -> dict[str, Any]:

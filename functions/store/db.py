@@ -59,8 +59,9 @@ class Database:
         self.pool.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        outer = _current.get()
+    def transaction(self, *, join: bool = True) -> Iterator[Tx]:
+        """`join=False` always takes a connection of its own (the embedded state store: Dapr's is separate)."""
+        outer = _current.get() if join else None
         if outer is not None:
             # Joining keeps an inbox row and the handler's writes in one commit.
             queued = len(outer.after_commit)

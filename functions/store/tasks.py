@@ -89,10 +89,6 @@ def insert_series(tx: Tx, series_id: UUID, user_id: str, rrule: str, anchor: dat
     )
 
 
-def update_series_rule(tx: Tx, series_id: UUID, rrule: str) -> None:
-    tx.execute("UPDATE series SET rrule = %s WHERE id = %s", (rrule, series_id))
-
-
 def ensure_user(tx: Tx, user_id: str, email: str | None, timezone: str | None) -> None:
     """Create the owner row on first write; a profile set with PUT /api/me is never overwritten."""
     tx.execute(

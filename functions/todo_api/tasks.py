@@ -6,13 +6,14 @@ from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
+from functions import task_cache
 from functions.context import Context
 from functions.deps import Deps
 from functions.domain import recurrence
 from functions.domain.tasks import CreateTask, Task, TaskPage, TaskQuery, TaskRef, UpdateTask
 from functions.domain.users import User
 from functions.errors import Invalid, NotFound
-from functions.store import reminders, tasks, users
+from functions.store import reminders, series, tasks, users
 from functions.store.db import Tx
 from functions.todo_api.changes import record
 
@@ -59,9 +60,14 @@ def create_task(cmd: CreateTask, deps: Deps, ctx: Context) -> Task:
 
 
 def get_task(ref: TaskRef, deps: Deps, ctx: Context) -> Task:
+    """Read through the task cache (functions/task_cache.py); PostgreSQL answers on a miss."""
     user = ctx.require_user()
-    with deps.db.transaction() as tx:
-        task = tasks.get(tx, user.id, ref.id)
+
+    def load() -> Task | None:
+        with deps.db.transaction() as tx:
+            return tasks.get(tx, user.id, ref.id)
+
+    task = task_cache.read_through(deps, user.id, ref.id, load)
     if task is None:
         raise NotFound(f"task {ref.id} not found", field="id")
     return task
@@ -88,8 +94,7 @@ def update_task(cmd: UpdateTask, deps: Deps, ctx: Context) -> Task:
         fields = {k: v for k, v in changes.items() if k != "reminders"}
         if rule is not None and due_at is None:
             raise Invalid("recurrence needs due_at: the first due date anchors the series", field="due_at")
-        if "recurrence" in changes:
-            fields.update(_series_change(tx, user, before, rule, due_at, zone))
+        fields.update(_series_change(tx, user, before, changes, rule, due_at, zone, now))
         if "due_at" in changes and due_at != before.due_at:
             reminders.replan(tx, before.id, due_at, now)
         if cmd.reminders is not None:
@@ -99,19 +104,33 @@ def update_task(cmd: UpdateTask, deps: Deps, ctx: Context) -> Task:
             reminders.plan(tx, before.id, user.id, cmd.reminders, due_at)
         if fields:
             tasks.update(tx, before.id, fields, now)
+        task_cache.invalidate_after_commit(tx, deps, user.id, before.id)
         after = _load(tx, user, before.id)
         if after.model_dump(exclude={"updated_at"}) != before.model_dump(exclude={"updated_at"}):
             record(tx, deps, user.id, "updated", before, after)
     return after
 
 
-def _series_change(tx: Tx, user: User, before: Task, rule: str | None, due_at: Any, zone: str) -> dict[str, Any]:
+def _series_change(
+    tx: Tx, user: User, before: Task, changes: dict[str, Any], rule: str | None, due_at: Any, zone: str, now: Any
+) -> dict[str, Any]:
+    """A new rule, due time or zone starts a new series anchored at this instance.
+
+    The instances already done stay in the old series, which ends here unless a later instance
+    carries it on. Re-sending what is already stored changes nothing.
+    """
+    if not {"due_at", "timezone", "recurrence"} & changes.keys():
+        return {}
     if rule is None:
+        if before.series_id is not None:
+            series.end_if_latest(tx, before.series_id, before.due_at, now)
         return {"recurrence": None, "series_id": None}
-    normalized = _rule(rule, due_at, zone)
-    if before.series_id is not None:
-        tasks.update_series_rule(tx, before.series_id, normalized)
+    normalized = _rule(rule, due_at, zone) if "recurrence" in changes else rule
+    same = (normalized, due_at, zone) == (before.recurrence, before.due_at, before.timezone)
+    if before.series_id is not None and same:
         return {"recurrence": normalized}
+    if before.series_id is not None:
+        series.end_if_latest(tx, before.series_id, before.due_at, now)
     series_id = uuid4()
     tasks.insert_series(tx, series_id, user.id, normalized, due_at, zone)
     return {"recurrence": normalized, "series_id": series_id}
@@ -135,6 +154,7 @@ def _set_status(ref: TaskRef, deps: Deps, ctx: Context, status: str) -> Task:
             return before
         done = status == "done"
         tasks.update(tx, ref.id, {"status": status, "completed_at": now if done else None}, now)
+        task_cache.invalidate_after_commit(tx, deps, user.id, ref.id)
         if done:
             reminders.cancel_pending(tx, ref.id, now)
         after = _load(tx, user, ref.id)
@@ -150,4 +170,8 @@ def delete_task(ref: TaskRef, deps: Deps, ctx: Context) -> None:
         before = _load(tx, user, ref.id)
         reminders.cancel_pending(tx, ref.id, now)
         tasks.update(tx, ref.id, {"deleted_at": now}, now)
+        task_cache.invalidate_after_commit(tx, deps, user.id, ref.id)
+        if before.series_id is not None:
+            # Deleting the latest instance stops the series; an older one leaves it running.
+            series.end_if_latest(tx, before.series_id, before.due_at, now)
         record(tx, deps, user.id, "deleted", before, before.model_copy(update={"updated_at": now}))

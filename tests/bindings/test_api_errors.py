@@ -131,6 +131,11 @@ def test_expired_token_is_401(api, runtime):
     assert resp.status_code == 401 and "expired" in resp.get_json()["detail"]
 
 
+def test_a_reserved_subject_cannot_read_the_system_audit_trail(api, token):
+    resp = api.get("/api/audit", headers={"Authorization": token("@system")})
+    assert resp.status_code == 401 and "'@'" in resp.get_json()["detail"]
+
+
 def test_another_users_task_is_404_everywhere(api, token):
     task = _post(api, token, {"title": "alice's"}).get_json()
     bob = {"Authorization": token("bob")}

@@ -9,7 +9,8 @@ import pytest
 
 from bindings.embedded.resiliency import inbound_retry
 from bindings.schedules import cron_components, load_components
-from bindings.triggers import FUNCTIONS, Cron, Function, Invoke, Route, Topic, _table, resolve
+from bindings.triggers import FUNCTIONS, Cron, DeadLetterTopics, Function, Invoke, Route, Topic, _table, resolve
+from functions.domain.events import TOPICS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,7 +53,24 @@ def test_every_topic_function_may_use_the_pubsub_and_has_a_dead_letter_topic():
     for fn in FUNCTIONS.values():
         if isinstance(fn.trigger, Topic):
             assert fn.name in pubsub["scopes"]
-            assert fn.subscription()["deadLetterTopic"] == f"{fn.trigger.topic}-dlq"
+            [sub] = fn.subscriptions()
+            assert sub["deadLetterTopic"] == f"{fn.trigger.topic}-dlq"
+
+
+def test_every_dead_letter_topic_is_subscribed_by_dead_letters_and_goes_nowhere_further():
+    declared = {fn.trigger.dead_letter_topic for fn in FUNCTIONS.values() if isinstance(fn.trigger, Topic)}
+    published = {f"{t}-dlq" for t in TOPICS}
+    fn = FUNCTIONS["dead-letters"]
+    subs = fn.subscriptions()
+    assert isinstance(fn.trigger, DeadLetterTopics) and fn.name in load_components()["kafka-pubsub"]["scopes"]
+    assert {s["topic"] for s in subs} == declared | published >= {"task-events-dlq", "reminders-dlq", "audit-logs-dlq"}
+    assert all("deadLetterTopic" not in s and s["routes"] == {"default": f"/events/{s['topic']}"} for s in subs)
+
+
+def test_a_topic_declared_later_gets_its_dead_letter_topic_subscribed(monkeypatch):
+    extra = Function("x-consumer", Topic("invoices"), handler="a:b", input="c:d")
+    monkeypatch.setitem(FUNCTIONS, extra.name, extra)
+    assert "invoices-dlq" in DeadLetterTopics().topics
 
 
 def test_inbound_retries_are_bounded():

@@ -42,6 +42,7 @@ def test_subscribe_declares_route_and_dead_letter_topic(writer):
             "routes": {"default": "/events/audit-logs"},
             "deadLetterTopic": "audit-logs-dlq",
             "metadata": {},
+            "bulkSubscribe": {"enabled": True, "maxMessagesCount": 100, "maxAwaitDurationMs": 40},
         }
     ]
 
@@ -88,4 +89,43 @@ def test_data_sent_as_a_json_string_is_accepted(writer, runtime):
     event = fixture("audit-recorded.json")
     event["data"] = json.dumps(event["data"])
     assert _deliver(writer, event) == "SUCCESS"
+    assert _audit_rows(runtime) == 1
+
+
+def _bulk(client, entries):
+    resp = client.post("/events/audit-logs", json={"entries": entries, "topic": "audit-logs", "type": "bulk"})
+    assert resp.status_code == 200
+    return resp.get_json()["statuses"]
+
+
+def _entry(entry_id, event):
+    return {"entryId": entry_id, "event": event, "contentType": CE, "metadata": {}}
+
+
+def test_a_bulk_delivery_answers_one_status_per_entry_and_commits_once(writer, runtime):
+    good = fixture("audit-recorded.json")
+    other = {**good, "id": "7b0f7b4e-8a3d-4a51-9a40-3c1a4c5e9d21"}
+    bad = fixture("audit-bad-payload.json")
+    entries = [_entry("a", good), _entry("b", good), _entry("c", bad), _entry("d", other), _entry("e", "junk")]
+    assert _bulk(writer, entries) == [
+        {"entryId": "a", "status": "SUCCESS"},
+        {"entryId": "b", "status": "SUCCESS"},  # the same event twice in one batch: recorded once
+        {"entryId": "c", "status": "DROP"},
+        {"entryId": "d", "status": "SUCCESS"},
+        {"entryId": "e", "status": "DROP"},
+    ]
+    assert _audit_rows(runtime) == 2
+    assert _bulk(writer, [_entry("again", good)]) == [{"entryId": "again", "status": "SUCCESS"}]
+    assert _audit_rows(runtime) == 2
+
+
+def test_a_bulk_delivery_with_the_database_down_retries_every_entry(writer, runtime):
+    runtime.db.close()
+    good = fixture("audit-recorded.json")
+    statuses = _bulk(writer, [_entry("a", good), _entry("b", {**good, "id": "other"})])
+    assert statuses == [{"entryId": "a", "status": "RETRY"}, {"entryId": "b", "status": "RETRY"}]
+
+
+def test_a_bulk_subscriber_still_takes_single_events(writer, runtime):
+    assert _deliver(writer, fixture("audit-recorded.json")) == "SUCCESS"
     assert _audit_rows(runtime) == 1

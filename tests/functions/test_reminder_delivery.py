@@ -20,7 +20,17 @@ from functions.context import Context
 from functions.outbox_relay import RelayRun, relay_outbox
 from functions.reminder_check import CheckRun, check_reminders
 from tests.functions import reminder_support as rs
-from tests.functions.helpers import complete, count, create, delete, helpers_with_clock, query, update, with_settings
+from tests.functions.helpers import (
+    complete,
+    count,
+    create,
+    delete,
+    get,
+    helpers_with_clock,
+    query,
+    update,
+    with_settings,
+)
 from tests.support.sendgrid_sink import flaky, running
 
 ALICE = {"email": "alice@example.org", "timezone": "Europe/Berlin"}
@@ -298,3 +308,13 @@ def test_no_mail_dir_is_created_when_sendgrid_is_configured(rt, sink, tmp_path):
     check(rt)
     rs.deliver(rt, rs.due_events(rt)[0])
     assert not Path(tmp_path / "data" / "mail").exists()
+
+
+def test_a_cached_task_shows_its_reminder_claimed_then_sent(rt, sink):
+    task = due_task(rt)
+    assert get(rt, task.id).reminders[0].state == "pending"  # fills the cache
+    assert get(rt, task.id).reminders[0].state == "pending"  # served from it
+    check(rt)
+    assert get(rt, task.id).reminders[0].state == "claimed"
+    rs.deliver(rt, rs.due_events(rt)[0])
+    assert get(rt, task.id).reminders[0].state == "sent"

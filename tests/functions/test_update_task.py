@@ -96,14 +96,16 @@ def test_before_reminders_with_a_new_due_at_in_the_same_patch(runtime):
     assert pending(changed) == [("PT30M", None, DUE - timedelta(minutes=30))]
 
 
-def test_adding_a_recurrence_starts_a_series_and_changing_it_keeps_the_series(runtime):
+def test_adding_a_recurrence_starts_a_series_and_changing_it_starts_a_new_one_from_this_instance(runtime):
     task = create(runtime, due_at=DUE, timezone="Europe/Berlin")
     weekly = update(runtime, task.id, recurrence="weekly")
     assert weekly.recurrence == "FREQ=WEEKLY" and weekly.series_id is not None
     monthly = update(runtime, task.id, recurrence="FREQ=MONTHLY;BYDAY=1MO")
-    assert monthly.series_id == weekly.series_id
-    stored = query(runtime, "select rrule from series where id = %s", (weekly.series_id,))
-    assert stored == [{"rrule": "FREQ=MONTHLY;BYDAY=1MO"}]
+    assert monthly.series_id not in (None, weekly.series_id)
+    rows = query(runtime, "select id, rrule, anchor, ended_at from series order by created_at, id")
+    old, new = sorted(rows, key=lambda r: r["id"] != weekly.series_id)
+    assert (old["rrule"], old["ended_at"] is not None) == ("FREQ=WEEKLY", True)  # its only task left it
+    assert (new["rrule"], new["anchor"], new["ended_at"]) == ("FREQ=MONTHLY;BYDAY=1MO", DUE, None)
 
 
 def test_recurrence_without_due_at_is_refused(runtime):

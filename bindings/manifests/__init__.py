@@ -1,0 +1,62 @@
+"""`python -m bindings manifests`: render k8s/, the Procfile and the table-derived parts of dapr/.
+
+Each renderer maps the repository root to {relative path: text}. Renderers run in order and each
+one's files are written before the next runs, because later ones read `dapr/` (a renderer of
+`dapr.yaml` plugs in here the same way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from bindings.manifests import base, local, overlays
+
+Renderer = Callable[[Path], dict[str, str]]
+
+RENDERERS: list[Renderer] = [
+    local.render,  # Procfile, pub/sub scopes, resiliency targets
+    base.render,  # k8s/base
+    overlays.render,  # k8s/overlays, k8s/secrets
+    # dapr.yaml (multi-app run file) plugs in here: a function of the root returning {"dapr.yaml": text}.
+]
+GENERATED_DIRS = ("k8s/base", "k8s/overlays", "k8s/secrets")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def render_all(root: Path = ROOT) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for renderer in RENDERERS:
+        files.update(renderer(root))
+    return files
+
+
+def stale(root: Path, files: dict[str, str]) -> list[str]:
+    """Files under the generated folders that the table no longer produces (a removed function)."""
+    found = {str(p.relative_to(root)) for d in GENERATED_DIRS for p in (root / d).rglob("*.yaml")}
+    return sorted(found - set(files))
+
+
+def differences(root: Path = ROOT) -> list[str]:
+    """Paths whose committed text differs from the rendering, and stale generated files."""
+    files = render_all(root)
+    changed = [p for p, text in files.items() if not (root / p).is_file() or (root / p).read_text() != text]
+    return sorted(changed) + [f"{p} (stale)" for p in stale(root, files)]
+
+
+def write(root: Path = ROOT) -> list[str]:
+    """Render and write; returns the paths that changed."""
+    changed: list[str] = []
+    produced: dict[str, str] = {}
+    for renderer in RENDERERS:
+        for rel, text in renderer(root).items():
+            produced[rel] = text
+            path = root / rel
+            if not path.is_file() or path.read_text() != text:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+                changed.append(rel)
+    for rel in stale(root, produced):
+        (root / rel).unlink()
+        changed.append(f"{rel} (removed)")
+    return changed

@@ -1,0 +1,77 @@
+"""`recurrence-sweep` (cron recurring-task-cron, hourly): spawn the successor a lost event did not.
+
+A series needs one when its latest instance is done (not deleted) and nothing follows it. Each
+series is healed in a transaction of its own, so one failure neither blocks nor undoes the others;
+failures are counted, logged and make the run fail so that operators see them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from functions.context import Context
+from functions.deps import Deps
+from functions.next_occurrence import spawn_next
+from functions.store import series
+from functions.todo_api.changes import record_run
+
+
+class SweepRun(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    batch: int = Field(500, ge=1, le=10_000, description="series scanned per query")
+    max_batches: int = Field(200, ge=1, le=10_000, description="bounds one run; the next tick goes on")
+
+
+class Swept(BaseModel):
+    scanned_batches: int
+    candidates: int
+    healed: int
+    ended: int
+    failed: int
+
+
+class SweepFailed(RuntimeError):
+    """Some series could not be healed; the others were."""
+
+
+def sweep_recurrence(cmd: SweepRun, deps: Deps, ctx: Context) -> Swept:
+    now = deps.clock()
+    # On a tick, leave a just-completed task to its in-flight event; an ad hoc run heals at once.
+    grace = timedelta(seconds=deps.settings.recurrence_sweep_grace_seconds if ctx.tick else 0)
+    counts = {"candidates": 0, "healed": 0, "ended": 0, "failed": 0}
+    after: UUID | None = None
+    batches = 0
+    while batches < cmd.max_batches:
+        batches += 1
+        with deps.db.transaction() as tx:
+            due, after = series.needing_successor(tx, after, cmd.batch, now - grace)
+        counts["candidates"] += len(due)
+        for task_id in due:
+            _heal(deps, task_id, counts)
+        if after is None:
+            break
+    swept = Swept(scanned_batches=batches, **counts)
+    if swept.healed or swept.ended:
+        with deps.db.transaction() as tx:
+            record_run(tx, deps, "recurrence.swept", swept.model_dump())
+    deps.log.info("recurrence sweep", extra=swept.model_dump())
+    if swept.failed:
+        raise SweepFailed(f"{swept.failed} of {swept.candidates} series could not be healed; see the log")
+    return swept
+
+
+def _heal(deps: Deps, task_id: UUID, counts: dict[str, int]) -> None:
+    try:
+        with deps.db.transaction() as tx:
+            spawned = spawn_next(tx, deps, task_id, healed=True)
+    except Exception:
+        deps.log.exception("could not heal series", extra={"task_id": str(task_id)})
+        counts["failed"] += 1
+        return
+    if spawned.outcome == "spawned":
+        counts["healed"] += 1
+    elif spawned.outcome == "series ended":
+        counts["ended"] += 1

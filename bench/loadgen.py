@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import sys
 import threading
 import time
@@ -49,8 +50,17 @@ class Connection(threading.Thread):
         self.statuses: dict[str, int] = {}
         self.errors = 0
 
-    def run(self) -> None:
+    def _connect(self) -> http.client.HTTPConnection:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        conn.connect()
+        # http.client writes the headers and the body in two sends: without this, Nagle's algorithm
+        # and the server's delayed ACK can hold the body back for tens of milliseconds.
+        assert conn.sock is not None
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn
+
+    def run(self) -> None:
+        conn = self._connect()
         i = 0
         while (now := time.perf_counter()) < self.end_at:
             method, path, body = self.requests[i % len(self.requests)]
@@ -65,7 +75,10 @@ class Connection(threading.Thread):
             except (OSError, http.client.HTTPException) as exc:
                 status = type(exc).__name__
                 conn.close()
-                conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+                try:
+                    conn = self._connect()
+                except OSError:
+                    time.sleep(0.05)  # the server is gone or refusing: counted as errors until the deadline
             done = time.perf_counter()
             if now >= self.measure_at and done <= self.end_at:
                 self.latencies.append(done - now)

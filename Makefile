@@ -49,6 +49,6 @@ $(BENCH_STAMP): bench/requirements.txt $(STAMP)
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(ARGS)
 
-# Minutes instead of most of an hour: checks that every benchmark runs end to end; the figures are rough.
+# About 2-3 minutes instead of ~15: checks that every benchmark runs end to end; the figures are rough.
 bench-quick: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py --quick $(ARGS)

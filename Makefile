@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= .data
 PORT   ?= 8000
 
-.PHONY: run test lint fmt clean
+.PHONY: run test lint fmt clean provision dapr-up dapr-down render
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,17 @@ fmt: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# The real runtime (README "Running on real Dapr"): daprd + Kafka jars cached in $${TODO_CACHE:-~/.cache/todo-functions}.
+provision: $(STAMP)
+	$(BIN)/python -m bindings provision
+
+dapr-up: provision
+	$(BIN)/python -m bindings dapr-up --data-dir $(DATA)
+
+dapr-down: $(STAMP)
+	$(BIN)/python -m bindings dapr-down --data-dir $(DATA)
+
+# Re-render dapr.yaml, dapr/standalone/ and dapr/cluster/ after changing bindings/triggers.py or dapr/.
+render: $(STAMP)
+	$(BIN)/python -m bindings render

@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
         help='cron: the run\'s options; topic: a CloudEvent or its data; todo-api: {"method","path","body","user"}',
     )
     sub.add_parser("stop", parents=[common], help="stop the data dir's embedded PostgreSQL")
+    from bindings.devstack.commands import add_parsers
+
+    add_parsers(sub, common)
     return p
 
 
@@ -50,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     from bindings.observability import configure_logging
 
     configure_logging(os.environ.get("LOG_LEVEL", "INFO" if args.command == "run" else "WARNING"))
-    return {"run": _run, "token": _token, "list": _list, "invoke": _invoke, "stop": _stop}[args.command](args)
+    from bindings.devstack.commands import COMMANDS
+
+    commands = {"run": _run, "token": _token, "list": _list, "invoke": _invoke, "stop": _stop, **COMMANDS}
+    return commands[args.command](args)
 
 
 def _run(args: argparse.Namespace) -> int:

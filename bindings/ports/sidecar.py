@@ -49,6 +49,22 @@ class Sidecar:
         except urllib3.exceptions.HTTPError as exc:
             raise Transient(f"dapr sidecar unreachable at {self.base}: {type(exc).__name__}") from exc
 
+    def wait_ready(self, timeout: float) -> None:
+        """Block until `GET /v1.0/healthz/outbound` answers 204 (components loaded), or raise after `timeout`."""
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while True:
+            try:
+                resp = self.call("GET", "/v1.0/healthz/outbound")
+                if resp.status == 204:
+                    return
+                last = f"HTTP {resp.status}"
+            except Transient as exc:
+                last = str(exc)
+            if time.monotonic() >= deadline:
+                raise Transient(f"dapr sidecar at {self.base} not ready after {timeout:.0f}s: {last}")
+            time.sleep(0.5)
+
 
 def _fail(resp: urllib3.BaseHTTPResponse, what: str) -> Transient:
     return Transient(f"{what} failed: HTTP {resp.status} {resp.data[:300].decode(errors='replace')}")

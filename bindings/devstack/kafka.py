@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import shutil
 import subprocess
 import uuid
@@ -123,19 +122,6 @@ def format_storage(home: Path, port: int, controller_port: int) -> Path:
         cmd = java_cmd("kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(props))
         run_logged(cmd, timeout=180)
     return props
-
-
-def start(home: Path, port: int, controller_port: int, log: Path) -> subprocess.Popen[bytes]:
-    props = format_storage(home, port, controller_port)
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            java_cmd("kafka.Kafka", str(props), heap=HEAP),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            env={**os.environ, "KAFKA_HEAP_OPTS": HEAP},
-        )
 
 
 def all_topics(extra: dict[str, int] | None = None) -> dict[str, int]:

@@ -43,9 +43,10 @@ class Stack:
         if not path.exists():
             self.run_dir.mkdir(parents=True, exist_ok=True)
             body = json.dumps({"APP_API_TOKEN": random.token_urlsafe(24), "DAPR_API_TOKEN": random.token_urlsafe(24)})
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(body)
+            _write_private(path, body)
+            tokens = json.loads(body)
+            # The same, for a shell: `source .data/run/tokens.env` before curl or `dapr run -f .`.
+            _write_private(self.run_dir / "tokens.env", "".join(f"export {k}={v}\n" for k, v in tokens.items()))
         return json.loads(path.read_text())
 
     # --- infrastructure -------------------------------------------------------------------------------------
@@ -68,9 +69,7 @@ class Stack:
         if os.environ.get("SENDGRID_API_KEY"):
             content["sendgrid-secret"] = {"api-key": os.environ["SENDGRID_API_KEY"]}
         tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump(content, f, indent=2)
+        _write_private(tmp, json.dumps(content, indent=2))
         tmp.replace(path)
 
     def _start_kafka(self, extra_topics: dict[str, int] | None) -> None:
@@ -224,3 +223,10 @@ class Stack:
         for f in pidfiles:
             f.replace(batch / f.name)
         return procs.stop_all(batch)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (tokens, secrets)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)

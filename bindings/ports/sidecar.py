@@ -180,7 +180,7 @@ class SidecarSecrets:
         if hit and now - hit[0] < self.ttl:
             return hit[1]
         resp = self.sidecar.call("GET", f"/v1.0/secrets/{self.store}/{quote(name, safe='')}")
-        if resp.status == 204:
+        if resp.status == 204 or _secret_not_found(resp):
             values: dict[str, str] = {}
         elif resp.status == 200:
             values = json.loads(resp.data)
@@ -189,6 +189,18 @@ class SidecarSecrets:
         with self._lock:
             self._cache[name] = (now, values)
         return values
+
+
+def _secret_not_found(resp: urllib3.BaseHTTPResponse) -> bool:
+    """daprd answers a missing secret with 500 ERR_SECRET_GET carrying the store's "not found" (local.file and
+    kubernetes alike), not with 204: read that as "no such secret", as the embedded file store does."""
+    if resp.status != 500:
+        return False
+    try:
+        body = json.loads(resp.data)
+    except ValueError:
+        return False
+    return body.get("errorCode") == "ERR_SECRET_GET" and "not found" in str(body.get("message", ""))
 
 
 class SidecarInvoker:

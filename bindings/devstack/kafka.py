@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -139,19 +138,7 @@ def all_topics(extra: dict[str, int] | None = None) -> dict[str, int]:
 
 
 def create_topics(bootstrap: str, topics: dict[str, int]) -> None:
-    """Create each topic that does not exist yet (one topics-tool JVM per missing topic)."""
-    existing = _list_topics(bootstrap)
-    for name, partitions in topics.items():
-        if name in existing:
-            continue
-        args = ["--bootstrap-server", bootstrap, "--create", "--if-not-exists", "--topic", name]
-        args += ["--partitions", str(partitions), "--replication-factor", "1"]
-        run_logged(java_cmd("org.apache.kafka.tools.TopicCommand", *args), timeout=120)
-
-
-def _list_topics(bootstrap: str) -> set[str]:
-    cmd = java_cmd("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap, "--list")
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0:
-        raise ProvisionError(f"listing topics on {bootstrap} failed: {proc.stderr.strip()[-500:]}")
-    return {line.strip() for line in proc.stdout.splitlines() if line.strip()}
+    """Create each topic that does not exist yet, all in one JVM (TopicAdmin.java, run as a single source file)."""
+    source = Path(__file__).with_name("TopicAdmin.java")
+    specs = [f"{name}:{partitions}" for name, partitions in topics.items()]
+    run_logged(java_cmd(str(source), bootstrap, *specs), timeout=180)

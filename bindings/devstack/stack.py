@@ -19,14 +19,22 @@ from bindings.devstack.render import DAPR, ROOT, app_spec, component_files, load
 
 KAFKA_PORT = 9092
 CONTROLLER_PORT = 9093
+ZIPKIN_PORT = 9411  # dapr/config.yaml's tracing endpoint
 START_TIMEOUT_S = 90.0  # per stage; daprd waits for Kafka metadata and the app before it reports healthy
 
 
 class Stack:
     """One data dir's runtime: `infra()` starts Kafka and PostgreSQL, `start(pairs)` the functions, `down()` all."""
 
-    def __init__(self, data_dir: Path, kafka_port: int = KAFKA_PORT, controller_port: int = CONTROLLER_PORT) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        kafka_port: int = KAFKA_PORT,
+        controller_port: int = CONTROLLER_PORT,
+        zipkin_port: int = ZIPKIN_PORT,
+    ) -> None:
         self.data_dir = data_dir.resolve()
+        self.zipkin_port = zipkin_port
         self.run_dir = self.data_dir / "run"
         self.pid_dir = self.run_dir / "pids"
         self.log_dir = self.run_dir / "logs"
@@ -57,8 +65,27 @@ class Stack:
         url = postgres.database_url(self.data_dir)
         self._write_secrets(url)
         self._start_kafka(extra_topics)
+        self._start_zipkin_sink()
         self._render_resources()
         return url
+
+    def spans_file(self) -> Path:
+        return self.run_dir / "spans.jsonl"
+
+    def _start_zipkin_sink(self) -> None:
+        """Receive daprd's spans (run/spans.jsonl) so tracing is exercised and daprd logs no export failures."""
+        if procs.port_open(self.zipkin_port):
+            return
+        cmd = [sys.executable, "-m", "bindings.devstack.zipkin_sink", str(self.zipkin_port), str(self.spans_file())]
+        log = self.log_dir / "zipkin.log"
+        pid = procs.spawn(cmd, name="zipkin", pid_dir=self.pid_dir, log=log, env=dict(os.environ), cwd=ROOT)
+        procs.wait_for(
+            f"Zipkin sink on :{self.zipkin_port}",
+            lambda: procs.port_open(self.zipkin_port),
+            timeout=15,
+            pid=pid,
+            log=log,
+        )
 
     def _write_secrets(self, database_url: str) -> None:
         from bindings.embedded.secrets import ensure_file
@@ -110,6 +137,7 @@ class Stack:
         resolution = config["spec"].get("nameResolution", {}).get("configuration")
         if resolution is not None:
             resolution["connectionString"] = str(self.data_dir / "nameresolution.db")
+        config["spec"]["tracing"]["zipkin"]["endpointAddress"] = f"http://127.0.0.1:{self.zipkin_port}/api/v2/spans"
         self.config_file().write_text(yaml.safe_dump(config, sort_keys=False))
 
     # --- functions ------------------------------------------------------------------------------------------
@@ -159,6 +187,7 @@ class Stack:
             "dapr-internal-grpc-listen-address": "127.0.0.1",
             "dapr-listen-addresses": "127.0.0.1",
             "metrics-port": p.metrics_port,
+            "metrics-listen-address": "127.0.0.1",
             "resources-path": self.resources_dir(),
             "config": self.config_file(),
             "log-level": "info",

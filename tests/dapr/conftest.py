@@ -37,7 +37,8 @@ def real_dapr() -> Iterator[RealDapr]:
 
     folder = Path(tempfile.mkdtemp(prefix="todo-dapr-"))
     folder.chmod(0o755)  # as root, the embedded PostgreSQL runs as its own user and must reach its data dir
-    stack = Stack(folder / "data", kafka_port=procs.free_port(), controller_port=procs.free_port())
+    ports = {k: procs.free_port() for k in ("kafka_port", "controller_port", "zipkin_port")}
+    stack = Stack(folder / "data", **ports)
     try:
         url = stack.infra()
         yield RealDapr(stack, url)

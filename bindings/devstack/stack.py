@@ -166,10 +166,12 @@ class Stack:
                 log=self.daprd_log(p),
             )
         apps = [(p, self._start_app(p, tokens, env or {})) for p in pairs]
+        auth = {"dapr-api-token": tokens["DAPR_API_TOKEN"]}
         for p, pid in apps:
+            # Reachable through its own daprd: only once daprd's app health probe has passed does it forward calls.
             procs.wait_for(
                 f"{p.name}: app on :{p.app_port} healthy through daprd :{p.http_port}",
-                lambda p=p: procs.http_status(f"{p.http_url}/v1.0/healthz") == 204,
+                lambda p=p: procs.http_status(f"{p.http_url}/v1.0/invoke/{p.function}/method/healthz", auth) == 200,
                 timeout=START_TIMEOUT_S,
                 pid=pid,
                 log=self.app_log(p),

@@ -148,8 +148,27 @@ class SidecarState:
         resp = self.sidecar.call("POST", f"/v1.0/state/{self.store}{suffix}", body)
         if resp.status == 409:
             raise Conflict("state changed since it was read (etag mismatch)", field="etag")
+        if _first_write_refused(resp):
+            raise Conflict("state key already exists (first-write)", field="key")
         if resp.status >= 300:
             raise _fail(resp, "state save")
+
+
+def _first_write_refused(resp: urllib3.BaseHTTPResponse) -> bool:
+    """state.postgresql answers a first-write save (no etag) on a live key with 500 ERR_STATE_SAVE "no item was
+    updated", not 409: its upsert's WHERE only lets an expired row be replaced, and it has no etag to blame."""
+    return _dapr_error(resp, 500, "ERR_STATE_SAVE", "no item was updated")
+
+
+def _dapr_error(resp: urllib3.BaseHTTPResponse, status: int, code: str, message_part: str) -> bool:
+    """Is this daprd's `{"errorCode": code, "message": "...message_part..."}` answer with `status`?"""
+    if resp.status != status:
+        return False
+    try:
+        body = json.loads(resp.data)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("errorCode") == code and message_part in str(body.get("message", ""))
 
 
 def _state_request(key: str, value: Any, etag: str | None, first_write: bool, ttl: int | None) -> dict[str, Any]:
@@ -194,13 +213,7 @@ class SidecarSecrets:
 def _secret_not_found(resp: urllib3.BaseHTTPResponse) -> bool:
     """daprd answers a missing secret with 500 ERR_SECRET_GET carrying the store's "not found" (local.file and
     kubernetes alike), not with 204: read that as "no such secret", as the embedded file store does."""
-    if resp.status != 500:
-        return False
-    try:
-        body = json.loads(resp.data)
-    except ValueError:
-        return False
-    return body.get("errorCode") == "ERR_SECRET_GET" and "not found" in str(body.get("message", ""))
+    return _dapr_error(resp, 500, "ERR_SECRET_GET", "not found")
 
 
 class SidecarInvoker:

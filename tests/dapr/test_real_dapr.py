@@ -62,7 +62,7 @@ def test_jwt_key_comes_from_the_local_file_secret_store(real_dapr: RealDapr):
     assert served == on_disk
     assert SidecarSecrets(sidecar, "local-secret-store").get("no-such-secret") == {}
 
-    forged = "Bearer " + jwt.encode({"sub": "mallory"}, "not-the-key", algorithm="HS256")
+    forged = "Bearer " + jwt.encode({"sub": "mallory"}, "not-the-key-" * 4, algorithm="HS256")
     resp = sidecar.call("GET", "/v1.0/invoke/todo-api/method/api/tasks", headers={"Authorization": forged})
     assert resp.status == 401
     assert _create_task(real_dapr, "signed with the served key")["title"] == "signed with the served key"
@@ -88,9 +88,9 @@ def test_state_store_through_postgresql_etags_first_write_and_ttl(real_dapr: Rea
     state.delete(key, etag=second.etag)
     assert state.get(key) is None
 
-    # Keys are stored as <app-id>||<key> in Dapr's v1 table, which our migration laid out the same way.
+    # Keys are stored as <app-id>||<key> in the component's table, created by daprd's own migrations.
     state.save(key, "short-lived", ttl=1)
-    assert real_dapr.rows("SELECT count(*) FROM state WHERE key = %s", (f"todo-api||{key}",)) == [(1,)]
+    assert real_dapr.rows("SELECT count(*) FROM dapr_state WHERE key = %s", (f"todo-api||{key}",)) == [(1,)]
     eventually(lambda: state.get(key) is None, timeout_s=15, what="a 1 s TTL expiring")
 
 

@@ -38,17 +38,28 @@ class RealDapr:
         self.tokens = stack.tokens()
         self._running: dict[str, list[Pair]] = {}
 
-    def pairs(self, function: str, replicas: int = 1) -> list[Pair]:
-        """Start `function` with `replicas` app + daprd pairs (once per session; a different count restarts it)."""
+    def pairs(self, function: str, replicas: int = 1, env: dict[str, str] | None = None) -> list[Pair]:
+        """Start `function` with `replicas` app + daprd pairs, once per session (a different count restarts it).
+
+        `env` goes to the apps (e.g. a mail sink's URL); it applies when the pairs are (re)started.
+        """
         running = self._running.get(function)
         if running and len(running) == replicas:
             return running
         if running:
             self.stack.stop(p.name for p in running)
         pairs = dynamic_plan({function: replicas}, procs.free_port)
-        self.stack.start(pairs)
+        self.stack.start(pairs, env)
         self._running[function] = pairs
         return pairs
+
+    def api(self, method: str, path: str, body: Any = None, user: str | None = "alice"):
+        """todo-api through its own daprd, as a user: api("POST", "api/tasks/<id>/complete")."""
+        return self.invoke("todo-api", "todo-api", method, path, body, user=user)
+
+    def rows_eventually(self, sql: str, params: tuple[Any, ...] = (), count: int = 1, timeout_s: float = 30.0):
+        """Poll until the query returns at least `count` rows (e.g. a consumer's write after a publish)."""
+        return eventually(lambda: (r := self.rows(sql, params)) and len(r) >= count and r, timeout_s, sql)
 
     def sidecar(self, function: str) -> Sidecar:
         """The first replica's daprd HTTP API, authenticated with the DAPR_API_TOKEN."""

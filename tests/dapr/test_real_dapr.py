@@ -20,7 +20,7 @@ EVENTS = Path(__file__).resolve().parents[1] / "events"
 
 
 def _create_task(real_dapr: RealDapr, title: str, user: str = "alice") -> dict:
-    resp = real_dapr.invoke("todo-api", "todo-api", "POST", "api/tasks", {"title": title}, user=user)
+    resp = real_dapr.api("POST", "api/tasks", {"title": title}, user=user)
     assert resp.status == 201, resp.data
     return json.loads(resp.data)
 
@@ -36,9 +36,8 @@ def test_created_task_travels_kafka_to_audit_writer_under_our_event_id(real_dapr
     task = _create_task(real_dapr, "Through real Dapr")
 
     audit_id = _outbox_id(real_dapr, "audit-logs", task["id"])
-    stored = eventually(
-        lambda: real_dapr.rows("SELECT id::text, action, task_id::text FROM audit_log WHERE id = %s", (audit_id,)),
-        what="audit-writer storing the audit record under the published event id",
+    stored = real_dapr.rows_eventually(
+        "SELECT id::text, action, task_id::text FROM audit_log WHERE id = %s", (audit_id,)
     )
     assert stored == [(audit_id, "task.created", task["id"])]
 
@@ -121,10 +120,7 @@ def test_poison_message_ends_in_the_dead_letter_topic_and_later_messages_flow(re
     good["id"] = str(uuid.uuid4())
     assert real_dapr.publish("todo-api", "audit-logs", good) == 204
 
-    eventually(
-        lambda: real_dapr.rows("SELECT 1 FROM audit_log WHERE id = %s", (good["id"],)),
-        what="the message published after the poison one being stored",
-    )
+    real_dapr.rows_eventually("SELECT 1 FROM audit_log WHERE id = %s", (good["id"],))  # published after the poison
     dead = eventually(
         lambda: [
             m for m in real_dapr.kafka_messages("audit-logs-dlq", 20, timeout_s=10) if m.get("id") == poison["id"]
@@ -137,15 +133,8 @@ def test_poison_message_ends_in_the_dead_letter_topic_and_later_messages_flow(re
 
 def test_outbox_relay_cron_binding_fires(real_dapr: RealDapr):
     real_dapr.pairs("outbox-relay")
-    ticks = eventually(
-        lambda: (
-            (rows := real_dapr.rows("SELECT tick FROM cron_ticks WHERE function = 'outbox-relay'"))
-            and len(rows) >= 2
-            and rows
-        ),
-        timeout_s=40,
-        what="two ticks of outbox-relay-cron (@every 5s) claimed by the app",
-    )
+    # Two ticks of outbox-relay-cron (@every 5s), each claimed once by the app.
+    ticks = real_dapr.rows_eventually("SELECT tick FROM cron_ticks WHERE function = 'outbox-relay'", count=2)
     assert len({t for (t,) in ticks}) == len(ticks)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import jwt
 import pytest
 
-from bindings.ports.sidecar import Sidecar, SidecarSecrets, SidecarState
+from bindings.ports.sidecar import Sidecar, SidecarPublisher, SidecarSecrets, SidecarState
 from bindings.triggers import FUNCTIONS, Cron, Topic
 from functions.errors import Conflict
 from tests.dapr.harness import RealDapr, eventually
@@ -161,3 +161,14 @@ def test_every_function_is_accepted_by_its_daprd(real_dapr: RealDapr):
     # Tracing (samplingRate 1) reached the Zipkin endpoint of dapr/config.yaml.
     spans = [json.loads(line) for line in real_dapr.stack.spans_file().read_text().splitlines()]
     assert {s["localEndpoint"]["serviceName"] for s in spans} >= {"todo-api", "outbox-relay"}
+
+
+def test_bulk_publish_keeps_every_event_id(real_dapr: RealDapr):
+    """The outbox's batch path: /v1.0-alpha1/publish/bulk with application/cloudevents+json entries."""
+    real_dapr.pairs("audit-writer")
+    template = json.loads((EVENTS / "audit-recorded.json").read_text())
+    events = [{**template, "id": str(uuid.uuid4())} for _ in range(3)]
+    assert SidecarPublisher(real_dapr.sidecar("todo-api"), "kafka-pubsub").publish("audit-logs", events) == []
+    ids = [e["id"] for e in events]
+    stored = real_dapr.rows_eventually("SELECT id::text FROM audit_log WHERE id::text = ANY(%s)", (ids,), count=3)
+    assert sorted(r[0] for r in stored) == sorted(ids)

@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= .data
 PORT   ?= 8000
 
-.PHONY: run test lint fmt clean provision dapr-up dapr-down render
+.PHONY: run test lint fmt clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,7 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 # The real runtime (README "Running on real Dapr"): daprd + Kafka jars cached in $${TODO_CACHE:-~/.cache/todo-functions}.
+.PHONY: provision dapr-up dapr-down render
 provision: $(STAMP)
 	$(BIN)/python -m bindings provision
 

@@ -128,12 +128,14 @@ def all_topics(extra: dict[str, int] | None = None) -> dict[str, int]:
     from bindings.triggers import FUNCTIONS, Topic
 
     topics = dict(TOPICS)
+    for name in TOPICS:
+        topics[f"{name}-dlq"] = DLQ_PARTITIONS
     for fn in FUNCTIONS.values():
         if isinstance(fn.trigger, Topic):
             topics.setdefault(fn.trigger.topic, 1)
+            # Whatever a subscription names as its dead-letter topic must exist: auto-creation is off.
+            topics.setdefault(fn.trigger.dead_letter_topic, DLQ_PARTITIONS)
     topics.update(extra or {})
-    for name in [t for t in topics if not t.endswith("-dlq")]:
-        topics.setdefault(f"{name}-dlq", DLQ_PARTITIONS)
     return topics
 
 

@@ -38,3 +38,17 @@ clean:
 # Reminder path: reminder-check at 10k vs 1M tasks, and claim -> publish -> send throughput.
 bench-reminders: $(STAMP)
 	$(BIN)/python bench/reminders.py $(ARGS)
+# The real runtime (README "Running on real Dapr"): daprd + Kafka jars cached in $${TODO_CACHE:-~/.cache/todo-functions}.
+.PHONY: provision dapr-up dapr-down render
+provision: $(STAMP)
+	$(BIN)/python -m bindings provision
+
+dapr-up: provision
+	$(BIN)/python -m bindings dapr-up --data-dir $(DATA)
+
+dapr-down: $(STAMP)
+	$(BIN)/python -m bindings dapr-down --data-dir $(DATA)
+
+# Re-render dapr.yaml, dapr/standalone/ and dapr/cluster/ after changing bindings/triggers.py or dapr/.
+render: $(STAMP)
+	$(BIN)/python -m bindings render

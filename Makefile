@@ -39,6 +39,21 @@ clean:
 bench-reminders: $(STAMP)
 	$(BIN)/python bench/reminders.py $(ARGS)
 
+# The real runtime (README "Running on real Dapr"): daprd + Kafka jars cached in $${TODO_CACHE:-~/.cache/todo-functions}.
+.PHONY: provision dapr-up dapr-down render
+provision: $(STAMP)
+	$(BIN)/python -m bindings provision
+
+dapr-up: provision
+	$(BIN)/python -m bindings dapr-up --data-dir $(DATA)
+
+dapr-down: $(STAMP)
+	$(BIN)/python -m bindings dapr-down --data-dir $(DATA)
+
+# Re-render dapr.yaml, dapr/standalone/ and dapr/cluster/ after changing bindings/triggers.py or dapr/.
+render: $(STAMP)
+	$(BIN)/python -m bindings render
+
 # Benchmarks of issue 8 (docs/performance.md): figures, bench/results/<date>.json and PNG plots.
 # matplotlib and pyinstrument come from bench/requirements.txt, only into this venv, only for these targets.
 BENCH_STAMP := $(VENV)/.bench-installed

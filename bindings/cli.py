@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     man = sub.add_parser("manifests", help="render k8s/, the Procfile and dapr/ entries from the table")
     man.add_argument("--check", action="store_true", help="change nothing; exit 1 when a file differs")
     dead_letters_cli.add_parser(sub, common)
+    from bindings.devstack.commands import add_parsers
+
+    add_parsers(sub, common)
     return p
 
 
@@ -54,8 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     from bindings.observability import configure_logging
 
     configure_logging(os.environ.get("LOG_LEVEL", "INFO" if args.command == "run" else "WARNING"))
+    from bindings.devstack.commands import COMMANDS
+
     commands = {"run": _run, "token": _token, "list": _list, "invoke": _invoke, "stop": _stop, "manifests": _manifests}
-    return {**commands, "dead-letters": dead_letters_cli.run}[args.command](args)
+    return {**commands, "dead-letters": dead_letters_cli.run, **COMMANDS}[args.command](args)
 
 
 def _run(args: argparse.Namespace) -> int:

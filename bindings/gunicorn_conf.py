@@ -9,3 +9,5 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = 30
 graceful_timeout = 20
 accesslog = None  # the app logs JSON lines itself
+# gunicorn >= 24 opens a control socket at one path per user; several functions on one host would share it.
+control_socket_disable = True

@@ -87,6 +87,8 @@ def sidecar_deps(function: str) -> Deps:
     host = os.environ.get("DAPR_HOST", "127.0.0.1")
     port = os.environ.get("DAPR_HTTP_PORT", "3500")
     sidecar = Sidecar(f"http://{host}:{port}", os.environ.get("DAPR_API_TOKEN") or None)
+    # App and sidecar start together (a pod, `dapr run -f`): wait, bounded, for daprd's components first.
+    sidecar.wait_ready(float(os.environ.get("DAPR_WAIT_SECONDS", "60")))
     secrets = SidecarSecrets(sidecar, settings.secret_store)
     url = settings.database_url or secrets.get(DATABASE_SECRET).get("url")
     if not url:

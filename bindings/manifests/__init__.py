@@ -14,11 +14,20 @@ from bindings.manifests import base, local, overlays
 
 Renderer = Callable[[Path], dict[str, str]]
 
+
+def _devstack(_: Path) -> dict[str, str]:
+    """dapr.yaml, dapr/standalone/ and dapr/cluster/ (devstack/render.py); before k8s/base, which reads them."""
+    from bindings.devstack.render import ROOT as DEVSTACK_ROOT
+    from bindings.devstack.render import rendered
+
+    return {str(path.relative_to(DEVSTACK_ROOT)): text for path, text in rendered().items()}
+
+
 RENDERERS: list[Renderer] = [
     local.render,  # Procfile, pub/sub scopes, resiliency targets
+    _devstack,  # dapr.yaml (multi-app run file), dapr/standalone/, dapr/cluster/
     base.render,  # k8s/base
     overlays.render,  # k8s/overlays, k8s/secrets
-    # dapr.yaml (multi-app run file) plugs in here: a function of the root returning {"dapr.yaml": text}.
 ]
 GENERATED_DIRS = ("k8s/base", "k8s/overlays", "k8s/secrets")
 ROOT = Path(__file__).resolve().parents[2]

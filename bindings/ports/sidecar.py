@@ -49,6 +49,22 @@ class Sidecar:
         except urllib3.exceptions.HTTPError as exc:
             raise Transient(f"dapr sidecar unreachable at {self.base}: {type(exc).__name__}") from exc
 
+    def wait_ready(self, timeout: float) -> None:
+        """Block until `GET /v1.0/healthz/outbound` answers 204 (components loaded), or raise after `timeout`."""
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while True:
+            try:
+                resp = self.call("GET", "/v1.0/healthz/outbound")
+                if resp.status == 204:
+                    return
+                last = f"HTTP {resp.status}"
+            except Transient as exc:
+                last = str(exc)
+            if time.monotonic() >= deadline:
+                raise Transient(f"dapr sidecar at {self.base} not ready after {timeout:.0f}s: {last}")
+            time.sleep(0.5)
+
 
 def _fail(resp: urllib3.BaseHTTPResponse, what: str) -> Transient:
     return Transient(f"{what} failed: HTTP {resp.status} {resp.data[:300].decode(errors='replace')}")
@@ -132,16 +148,29 @@ class SidecarState:
         resp = self.sidecar.call("POST", f"/v1.0/state/{self.store}{suffix}", body)
         if resp.status == 409:
             raise Conflict("state changed since it was read (etag mismatch)", field="etag")
-        if resp.status == 500 and _NOT_UPDATED in resp.data:
-            # state.postgresql v1 reports a first-write on a live key as a plain error, not an etag one.
-            raise Conflict("state key already exists (first-write)", field="etag")
+        if _first_write_refused(resp):
+            raise Conflict("state key already exists (first-write)", field="key")
         if resp.status == 400:
             raise Invalid(f"state store refused the request: {resp.data[:300].decode(errors='replace')}")
         if resp.status >= 300:
             raise _fail(resp, "state save")
 
 
-_NOT_UPDATED = b"no item was updated"
+def _first_write_refused(resp: urllib3.BaseHTTPResponse) -> bool:
+    """state.postgresql answers a first-write save (no etag) on a live key with 500 ERR_STATE_SAVE "no item was
+    updated", not 409: its upsert's WHERE only lets an expired row be replaced, and it has no etag to blame."""
+    return _dapr_error(resp, 500, "ERR_STATE_SAVE", "no item was updated")
+
+
+def _dapr_error(resp: urllib3.BaseHTTPResponse, status: int, code: str, message_part: str) -> bool:
+    """Is this daprd's `{"errorCode": code, "message": "...message_part..."}` answer with `status`?"""
+    if resp.status != status:
+        return False
+    try:
+        body = json.loads(resp.data)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("errorCode") == code and message_part in str(body.get("message", ""))
 
 
 def _state_request(key: str, value: Any, etag: str | None, first_write: bool, ttl: int | None) -> dict[str, Any]:
@@ -172,7 +201,7 @@ class SidecarSecrets:
         if hit and now - hit[0] < self.ttl:
             return hit[1]
         resp = self.sidecar.call("GET", f"/v1.0/secrets/{self.store}/{quote(name, safe='')}")
-        if resp.status == 204:
+        if resp.status == 204 or _secret_not_found(resp):
             values: dict[str, str] = {}
         elif resp.status == 200:
             values = json.loads(resp.data)
@@ -181,6 +210,12 @@ class SidecarSecrets:
         with self._lock:
             self._cache[name] = (now, values)
         return values
+
+
+def _secret_not_found(resp: urllib3.BaseHTTPResponse) -> bool:
+    """daprd answers a missing secret with 500 ERR_SECRET_GET carrying the store's "not found" (local.file and
+    kubernetes alike), not with 204: read that as "no such secret", as the embedded file store does."""
+    return _dapr_error(resp, 500, "ERR_SECRET_GET", "not found")
 
 
 class SidecarInvoker:

@@ -1,0 +1,1 @@
+"""Provisioning and running the real runtime on one machine: daprd, Kafka (KRaft), PostgreSQL, every function."""

@@ -1,0 +1,119 @@
+"""Locate daprd, or build a pinned release from the Go module proxy with only the components this project uses."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from bindings.devstack.cache import ProvisionError, cache_dir, run_logged
+
+VERSION = "1.18.1"  # v1.18.2+ need durabletask-go versions the module proxy does not serve (403)
+MODULE = "github.com/dapr/dapr"
+# The registrations this project's components need; every other cmd/daprd/components file is removed before
+# building, which cuts the build from the whole components-contrib tree to a handful of packages.
+KEEP = frozenset(
+    {
+        "bindings_cron.go",
+        "pubsub_kafka.go",
+        "state_postgres.go",
+        "secretstores_local_file.go",
+        "secretstores_local_env.go",
+        "secretstores_kubernetes.go",
+        "nameresolution_mdns.go",
+        "nameresolution_sqlite.go",
+        "nameresolution_kubernetes.go",
+    }
+)
+_COMPONENT_PREFIXES = (
+    "bindings_",
+    "configuration_",
+    "conversation_",
+    "crypto_",
+    "lock_",
+    "middleware_",
+    "nameresolution_",
+    "pubsub_",
+    "secretstores_",
+    "state_",
+    "workflowbackend_",
+)
+BUILD_TIMEOUT_S = 3000.0
+
+
+def locate() -> Path | None:
+    """`$DAPRD`, then a `dapr init` install, then PATH, then this project's cached build."""
+    candidates = [os.environ.get("DAPRD"), str(Path.home() / ".dapr" / "bin" / "daprd"), shutil.which("daprd")]
+    candidates.append(str(cached_binary()))
+    for c in candidates:
+        if c and Path(c).is_file() and os.access(c, os.X_OK):
+            return Path(c)
+    return None
+
+
+def cached_binary() -> Path:
+    return cache_dir() / f"daprd-{VERSION}"
+
+
+def go_env() -> dict[str, str]:
+    """The environment every build step runs with."""
+    env = dict(os.environ)
+    env.setdefault("GOTOOLCHAIN", "auto")  # v1.18 needs go >= 1.26.6; `auto` fetches it from the proxy if older
+    env.setdefault("GONOSUMDB", "github.com/dapr")  # the sum database may be unreachable; go.sum pins the rest
+    env["GOFLAGS"] = (env.get("GOFLAGS", "") + " -modcacherw").strip()
+    env["CGO_ENABLED"] = "0"
+    return env
+
+
+def ensure() -> Path:
+    """An executable daprd: an installed one, or the pinned release built once into the cache."""
+    found = locate()
+    if found:
+        return found
+    return build()
+
+
+def build() -> Path:
+    if not shutil.which("go"):
+        raise ProvisionError("no daprd found and no `go` on PATH to build one (install Go >= 1.26 or run `dapr init`)")
+    env = go_env()
+    src = _download_source(env)
+    work = cache_dir() / "build" / f"dapr-{VERSION}"
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(src, work)
+    for p in work.rglob("*"):
+        p.chmod(p.stat().st_mode | 0o200)
+    _trim_components(work / "cmd" / "daprd" / "components")
+    out = cached_binary()
+    tmp = out.with_name(out.name + ".tmp")
+    ldflags = f"-s -w -X {MODULE}/pkg/buildinfo.version={VERSION}"
+    cmd = ["go", "build", "-tags", "allcomponents", "-trimpath", "-ldflags", ldflags, "-o", str(tmp), "./cmd/daprd"]
+    run_logged(cmd, cwd=work, env=env, timeout=BUILD_TIMEOUT_S)
+    tmp.replace(out)
+    shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def _download_source(env: dict[str, str]) -> Path:
+    # `go install ...@v` is refused because dapr's go.mod has replace directives; download the module instead.
+    cmd = ["go", "mod", "download", "-json", f"{MODULE}@v{VERSION}"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, cwd=cache_dir())
+    try:
+        info = json.loads(proc.stdout)
+    except json.JSONDecodeError as exc:
+        raise ProvisionError(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.strip()}") from exc
+    if info.get("Error") or not info.get("Dir"):
+        raise ProvisionError(f"{' '.join(cmd)}: {info.get('Error') or 'no source directory'}")
+    return Path(info["Dir"])
+
+
+def _trim_components(components: Path) -> None:
+    for f in components.glob("*.go"):
+        if f.name.startswith(_COMPONENT_PREFIXES) and f.name not in KEEP:
+            f.unlink()
+    missing = KEEP - {f.name for f in components.glob("*.go")}
+    if missing:
+        raise ProvisionError(f"dapr v{VERSION} has no {sorted(missing)} in cmd/daprd/components")

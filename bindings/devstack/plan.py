@@ -1,0 +1,70 @@
+"""Which app + daprd pairs run, and on which ports: derived from the declaration table, never listed by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from bindings.triggers import FUNCTIONS
+
+# `make dapr-up` and dapr.yaml: function i (in table order) gets BASE + i on each of these.
+# Away from daprd's defaults (3500/50001/9090) so a `dapr init` sidecar elsewhere on the machine does not clash,
+# and from Kafka's 9092/9093.
+APP_BASE = 8101
+HTTP_BASE = 3501
+GRPC_BASE = 50101
+INTERNAL_GRPC_BASE = 50201
+METRICS_BASE = 9101
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One replica of a function: its gunicorn app and its own daprd."""
+
+    function: str
+    replica: int
+    app_port: int
+    http_port: int
+    grpc_port: int
+    internal_grpc_port: int
+    metrics_port: int
+
+    @property
+    def name(self) -> str:
+        return self.function if self.replica == 0 else f"{self.function}-{self.replica}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+
+def fixed_plan(functions: list[str] | None = None) -> list[Pair]:
+    """One replica of each function on the fixed ports (table order), as in dapr.yaml and the README."""
+    names = list(FUNCTIONS)
+    chosen = functions or names
+    return [
+        Pair(n, 0, APP_BASE + i, HTTP_BASE + i, GRPC_BASE + i, INTERNAL_GRPC_BASE + i, METRICS_BASE + i)
+        for i, n in enumerate(names)
+        if n in chosen
+    ]
+
+
+def dynamic_plan(replicas: Mapping[str, int], free_port: Callable[[], int]) -> list[Pair]:
+    """Any functions with any replica count on free ports (tests, which must not clash with a running dapr-up)."""
+    pairs: list[Pair] = []
+    taken: set[int] = set()
+
+    def port() -> int:
+        for _ in range(50):
+            p = free_port()
+            if p not in taken:
+                taken.add(p)
+                return p
+        raise RuntimeError("no free port found")
+
+    for function, count in replicas.items():
+        if function not in FUNCTIONS:
+            raise KeyError(f"unknown function {function!r}; known: {', '.join(FUNCTIONS)}")
+        for r in range(count):
+            pairs.append(Pair(function, r, port(), port(), port(), port(), port()))
+    return pairs

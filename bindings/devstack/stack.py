@@ -1,0 +1,263 @@
+"""Kafka + PostgreSQL + app/daprd pairs on one machine, every listener on 127.0.0.1, every process pidfiled."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets as random
+import shutil
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bindings.devstack import daprd, kafka, procs
+from bindings.devstack.plan import Pair
+from bindings.devstack.render import DAPR, ROOT, app_spec, component_files, load, set_metadata
+
+KAFKA_PORT = 9092
+CONTROLLER_PORT = 9093
+ZIPKIN_PORT = 9411  # dapr/config.yaml's tracing endpoint
+START_TIMEOUT_S = 90.0  # per stage; daprd waits for Kafka metadata and the app before it reports healthy
+
+
+class Stack:
+    """One data dir's runtime: `infra()` starts Kafka and PostgreSQL, `start(pairs)` the functions, `down()` all."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        kafka_port: int = KAFKA_PORT,
+        controller_port: int = CONTROLLER_PORT,
+        zipkin_port: int = ZIPKIN_PORT,
+    ) -> None:
+        self.data_dir = data_dir.resolve()
+        self.zipkin_port = zipkin_port
+        self.run_dir = self.data_dir / "run"
+        self.pid_dir = self.run_dir / "pids"
+        self.log_dir = self.run_dir / "logs"
+        self.kafka_port = kafka_port
+        self.controller_port = controller_port
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    def tokens(self) -> dict[str, str]:
+        """The app token (daprd -> app) and API token (app -> daprd), made once per data dir, mode 0600."""
+        path = self.run_dir / "tokens.json"
+        if not path.exists():
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            body = json.dumps({"APP_API_TOKEN": random.token_urlsafe(24), "DAPR_API_TOKEN": random.token_urlsafe(24)})
+            _write_private(path, body)
+            tokens = json.loads(body)
+            # The same, for a shell: `source .data/run/tokens.env` before curl or `dapr run -f .`.
+            _write_private(self.run_dir / "tokens.env", "".join(f"export {k}={v}\n" for k, v in tokens.items()))
+        return json.loads(path.read_text())
+
+    # --- infrastructure -------------------------------------------------------------------------------------
+    def infra(self, extra_topics: dict[str, int] | None = None) -> str:
+        """Start (or join) PostgreSQL and Kafka, write the secrets file and the resources; return the database URL."""
+        from bindings.embedded import postgres
+
+        url = postgres.database_url(self.data_dir)
+        self._write_secrets(url)
+        self._start_kafka(extra_topics)
+        self._start_zipkin_sink()
+        self._render_resources()
+        return url
+
+    def spans_file(self) -> Path:
+        return self.run_dir / "spans.jsonl"
+
+    def _start_zipkin_sink(self) -> None:
+        """Receive daprd's spans (run/spans.jsonl) so tracing is exercised and daprd logs no export failures."""
+        if procs.port_open(self.zipkin_port):
+            return
+        cmd = [sys.executable, "-m", "bindings.devstack.zipkin_sink", str(self.zipkin_port), str(self.spans_file())]
+        log = self.log_dir / "zipkin.log"
+        pid = procs.spawn(cmd, name="zipkin", pid_dir=self.pid_dir, log=log, env=dict(os.environ), cwd=ROOT)
+        procs.wait_for(
+            f"Zipkin sink on :{self.zipkin_port}",
+            lambda: procs.port_open(self.zipkin_port),
+            timeout=15,
+            pid=pid,
+            log=log,
+        )
+
+    def _write_secrets(self, database_url: str) -> None:
+        from bindings.embedded.secrets import ensure_file
+
+        path = ensure_file(self.data_dir)  # keeps the JWT key that `python -m bindings token` signs with
+        content = json.loads(path.read_text())
+        content["database-secret"] = {"url": database_url}
+        if os.environ.get("SENDGRID_API_KEY"):
+            content["sendgrid-secret"] = {"api-key": os.environ["SENDGRID_API_KEY"]}
+        tmp = path.with_name(path.name + ".tmp")
+        _write_private(tmp, json.dumps(content, indent=2))
+        tmp.replace(path)
+
+    def _start_kafka(self, extra_topics: dict[str, int] | None) -> None:
+        log = self.log_dir / "kafka.log"
+        if not procs.port_open(self.kafka_port):
+            props = kafka.format_storage(self.data_dir / "kafka", self.kafka_port, self.controller_port)
+            cmd = kafka.java_cmd("kafka.Kafka", str(props), heap=kafka.HEAP)
+            pid = procs.spawn(cmd, name="kafka", pid_dir=self.pid_dir, log=log, env=dict(os.environ), cwd=self.data_dir)
+            procs.wait_for(
+                f"Kafka on {self.bootstrap}",
+                lambda: procs.port_open(self.kafka_port),
+                timeout=START_TIMEOUT_S,
+                pid=pid,
+                log=log,
+            )
+        kafka.create_topics(self.bootstrap, kafka.all_topics(extra_topics))
+
+    def resources_dir(self) -> Path:
+        return self.run_dir / "resources"
+
+    def config_file(self) -> Path:
+        return self.run_dir / "config.yaml"
+
+    def _render_resources(self) -> None:
+        """The committed components with this data dir's paths and ports; everything else verbatim."""
+        out = self.resources_dir()
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        for name, comp in component_files().items():
+            kind = comp["spec"]["type"]
+            if kind == "pubsub.kafka":
+                set_metadata(comp, "brokers", self.bootstrap)
+            elif kind == "secretstores.local.file":
+                set_metadata(comp, "secretsFile", str(self.data_dir / "secrets.json"))
+            (out / name).write_text(yaml.safe_dump(comp, sort_keys=False))
+        shutil.copy(DAPR / "resiliency.yaml", out / "resiliency.yaml")
+        config = load(DAPR / "config.yaml")
+        resolution = config["spec"].get("nameResolution", {}).get("configuration")
+        if resolution is not None:
+            resolution["connectionString"] = str(self.data_dir / "nameresolution.db")
+        config["spec"]["tracing"]["zipkin"]["endpointAddress"] = f"http://127.0.0.1:{self.zipkin_port}/api/v2/spans"
+        self.config_file().write_text(yaml.safe_dump(config, sort_keys=False))
+
+    # --- functions ------------------------------------------------------------------------------------------
+    def start(self, pairs: Iterable[Pair], env: dict[str, str] | None = None) -> None:
+        """Start every pair's daprd, then its app once the sidecar's components are up; wait until all are healthy."""
+        pairs = list(pairs)
+        binary = daprd.ensure()
+        tokens = self.tokens()
+        started: list[tuple[Pair, int]] = []
+        for p in pairs:
+            pid = procs.spawn(
+                self.daprd_cmd(binary, p),
+                name=f"{p.name}.daprd",
+                pid_dir=self.pid_dir,
+                log=self.daprd_log(p),
+                env={**os.environ, **tokens, "DAPR_HOST_IP": "127.0.0.1"},
+                cwd=ROOT,
+            )
+            started.append((p, pid))
+        for p, pid in started:
+            procs.wait_for(
+                f"daprd of {p.name} (components ready on :{p.http_port})",
+                lambda p=p: procs.http_status(f"{p.http_url}/v1.0/healthz/outbound") == 204,
+                timeout=START_TIMEOUT_S,
+                pid=pid,
+                log=self.daprd_log(p),
+            )
+        apps = [(p, self._start_app(p, tokens, env or {})) for p in pairs]
+        auth = {"dapr-api-token": tokens["DAPR_API_TOKEN"]}
+        for p, pid in apps:
+            # Reachable through its own daprd: only once daprd's app health probe has passed does it forward calls.
+            procs.wait_for(
+                f"{p.name}: app on :{p.app_port} healthy through daprd :{p.http_port}",
+                lambda p=p: procs.http_status(f"{p.http_url}/v1.0/invoke/{p.function}/method/healthz", auth) == 200,
+                timeout=START_TIMEOUT_S,
+                pid=pid,
+                log=self.app_log(p),
+            )
+
+    def daprd_cmd(self, binary: Path, p: Pair) -> list[str]:
+        flags: dict[str, Any] = {
+            "app-id": p.function,
+            "app-port": p.app_port,
+            "app-protocol": "http",
+            "app-channel-address": "127.0.0.1",
+            "dapr-http-port": p.http_port,
+            "dapr-grpc-port": p.grpc_port,
+            "dapr-internal-grpc-port": p.internal_grpc_port,
+            "dapr-internal-grpc-listen-address": "127.0.0.1",
+            "dapr-listen-addresses": "127.0.0.1",
+            "metrics-port": p.metrics_port,
+            "metrics-listen-address": "127.0.0.1",
+            "resources-path": self.resources_dir(),
+            "config": self.config_file(),
+            "log-level": "info",
+            "app-health-check-path": "/healthz",
+            "dapr-graceful-shutdown-seconds": 5,
+        }
+        cmd = [str(binary), "--enable-app-health-check"]
+        for k, v in flags.items():
+            cmd += [f"--{k}", str(v)]
+        return cmd
+
+    def _start_app(self, p: Pair, tokens: dict[str, str], extra: dict[str, str]) -> int:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # the URL comes from the secret store
+        env.update(tokens)
+        env.update(
+            {
+                "APP_HOST": "127.0.0.1",
+                "APP_PORT": str(p.app_port),
+                "DAPR_HTTP_PORT": str(p.http_port),
+                "DAPR_GRPC_PORT": str(p.grpc_port),
+                "TODO_DATA_DIR": str(self.data_dir),
+                "WEB_CONCURRENCY": "1",
+                "GUNICORN_THREADS": "4",
+            }
+        )
+        env.update(extra)
+        cmd = [sys.executable, "-m", "gunicorn", "--config", "bindings/gunicorn_conf.py", app_spec(p.function)]
+        return procs.spawn(cmd, name=f"{p.name}.app", pid_dir=self.pid_dir, log=self.app_log(p), env=env, cwd=ROOT)
+
+    def daprd_log(self, p: Pair) -> Path:
+        return self.log_dir / f"{p.name}.daprd.log"
+
+    def app_log(self, p: Pair) -> Path:
+        return self.log_dir / f"{p.name}.app.log"
+
+    def write_ports(self, pairs: Iterable[Pair]) -> Path:
+        """run/ports.json: what is running where, for the README's curl commands and for scripts."""
+        path = self.run_dir / "ports.json"
+        path.write_text(json.dumps({p.name: p.__dict__ for p in pairs} | {"kafka": self.bootstrap}, indent=2))
+        return path
+
+    # --- stopping -------------------------------------------------------------------------------------------
+    def stop(self, names: Iterable[str]) -> None:
+        """Stop some pairs (by Pair.name), apps first so nothing is delivered to a dying app."""
+        for part in ("app", "daprd"):
+            self._stop_files([f for n in names if (f := self.pid_dir / f"{n}.{part}.pid").exists()])
+
+    def down(self) -> list[str]:
+        """Stop everything this data dir started (apps, then sidecars, then Kafka, then PostgreSQL)."""
+        from bindings.embedded import postgres
+
+        stopped: list[str] = []
+        for pattern in ("*.app.pid", "*.daprd.pid", "*.pid"):
+            stopped += self._stop_files(sorted(self.pid_dir.glob(pattern)) if self.pid_dir.exists() else [])
+        if postgres.stop(self.data_dir):
+            stopped.append("postgresql")
+        return stopped
+
+    def _stop_files(self, pidfiles: list[Path]) -> list[str]:
+        batch = self.pid_dir / "_stopping"
+        batch.mkdir(parents=True, exist_ok=True)
+        for f in pidfiles:
+            f.replace(batch / f.name)
+        return procs.stop_all(batch)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (tokens, secrets)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)

@@ -1,0 +1,65 @@
+"""The real-runtime files derived from the table and dapr/: committed copies current, ports distinct."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import yaml
+
+from bindings.devstack import kafka
+from bindings.devstack.plan import dynamic_plan, fixed_plan
+from bindings.devstack.render import ROOT, rendered, stale
+from bindings.triggers import FUNCTIONS, Topic
+
+
+def test_committed_renderings_are_current():
+    assert stale() == [], "run `make render` (python -m bindings render) and commit the result"
+
+
+def test_run_file_starts_every_function_of_the_table_once():
+    run = yaml.safe_load((ROOT / "dapr.yaml").read_text())
+    assert [a["appID"] for a in run["apps"]] == list(FUNCTIONS)
+    for app in run["apps"]:
+        assert app["command"][-1] == f'bindings.app:create_app("{app["appID"]}")'
+
+
+def test_fixed_ports_are_distinct_and_clear_of_kafka():
+    pairs = fixed_plan()
+    ports = [
+        p
+        for pair in pairs
+        for p in (pair.app_port, pair.http_port, pair.grpc_port, pair.internal_grpc_port, pair.metrics_port)
+    ]
+    assert len(ports) == len(set(ports))
+    assert not {9092, 9093} & set(ports)
+
+
+def test_dynamic_plan_gives_each_replica_its_own_ports():
+    counter = itertools.count(20000)
+    pairs = dynamic_plan({"todo-api": 2, "audit-writer": 1}, lambda: next(counter))
+    assert [p.name for p in pairs] == ["todo-api", "todo-api-1", "audit-writer"]
+    assert len({p.http_port for p in pairs}) == 3
+    with pytest.raises(KeyError, match="unknown function"):
+        dynamic_plan({"nope": 1}, lambda: next(counter))
+
+
+def test_cluster_variant_keeps_scopes_and_swaps_brokers_and_secret_store():
+    files = {
+        p.name: yaml.safe_load(text.split("\n", 1)[1]) for p, text in rendered().items() if p.parent.name == "cluster"
+    }
+    local = yaml.safe_load((ROOT / "dapr/components/kafka-pubsub.yaml").read_text())
+    assert files["kafka-pubsub.yaml"]["scopes"] == local["scopes"]
+    brokers = {m["name"]: m.get("value") for m in files["kafka-pubsub.yaml"]["spec"]["metadata"]}["brokers"]
+    assert brokers.endswith(".svc:9092")
+    assert files["postgres-statestore.yaml"]["auth"]["secretStore"] == "kubernetes"  # built into daprd on k8s
+    assert "local-secret-store.yaml" not in files
+    assert "nameResolution" not in files["config.yaml"]["spec"]
+
+
+def test_every_topic_of_the_table_gets_a_dead_letter_topic():
+    topics = kafka.all_topics()
+    for fn in FUNCTIONS.values():
+        if isinstance(fn.trigger, Topic):
+            assert fn.trigger.topic in topics and fn.trigger.dead_letter_topic in topics
+    assert all(n > 0 for n in topics.values())

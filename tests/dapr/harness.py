@@ -1,0 +1,133 @@
+"""A real runtime for tests: Kafka, PostgreSQL and any functions with any replica count, each beside its daprd.
+
+Scenario helpers live here so that later tests (reminders with two reminder-check replicas, recurrence,
+cache and rate limits, dead-letter recording) need only a few lines each.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import psycopg
+import urllib3
+
+from bindings import auth
+from bindings.devstack import kafka, procs
+from bindings.devstack.plan import Pair, dynamic_plan
+from bindings.devstack.stack import Stack
+from bindings.embedded.secrets import FileSecrets
+from bindings.ports.sidecar import CE_JSON, Sidecar
+from bindings.triggers import PUBSUB
+from functions.settings import Settings
+
+T = TypeVar("T")
+# daprd's text log lines that mean something is wrong, whatever the component.
+_BAD_LINE = re.compile(r"level=(error|fatal)|has not subscribed|app channel is not initialized|no subscriptions", re.I)
+
+
+class RealDapr:
+    def __init__(self, stack: Stack, database_url: str) -> None:
+        self.stack = stack
+        self.database_url = database_url
+        self.tokens = stack.tokens()
+        self._running: dict[str, list[Pair]] = {}
+
+    def pairs(self, function: str, replicas: int = 1, env: dict[str, str] | None = None) -> list[Pair]:
+        """Start `function` with `replicas` app + daprd pairs, once per session (a different count restarts it).
+
+        `env` goes to the apps (e.g. a mail sink's URL); it applies when the pairs are (re)started.
+        """
+        running = self._running.get(function)
+        if running and len(running) == replicas:
+            return running
+        if running:
+            self.stack.stop(p.name for p in running)
+        pairs = dynamic_plan({function: replicas}, procs.free_port)
+        self.stack.start(pairs, env)
+        self._running[function] = pairs
+        return pairs
+
+    def api(self, method: str, path: str, body: Any = None, user: str | None = "alice"):
+        """todo-api through its own daprd, as a user: api("POST", "api/tasks/<id>/complete")."""
+        return self.invoke("todo-api", "todo-api", method, path, body, user=user)
+
+    def rows_eventually(self, sql: str, params: tuple[Any, ...] = (), count: int = 1, timeout_s: float = 30.0):
+        """Poll until the query returns at least `count` rows (e.g. a consumer's write after a publish)."""
+        return eventually(lambda: (r := self.rows(sql, params)) and len(r) >= count and r, timeout_s, sql)
+
+    def sidecar(self, function: str) -> Sidecar:
+        """The first replica's daprd HTTP API, authenticated with the DAPR_API_TOKEN."""
+        return Sidecar(self.pairs(function)[0].http_url, self.tokens["DAPR_API_TOKEN"], timeout=15.0)
+
+    def bearer(self, user: str = "alice", **claims: Any) -> str:
+        """A user token signed with the key in the local-file secret store that daprd serves."""
+        settings = Settings(data_dir=self.stack.data_dir)
+        key = auth.signing_key(FileSecrets(self.stack.data_dir / "secrets.json"), settings)
+        return "Bearer " + auth.issue(key, settings, user, **claims)
+
+    def invoke(self, via: str, app_id: str, method: str, path: str, body: Any = None, user: str | None = "alice"):
+        """Service invocation through `via`'s daprd: POST /v1.0/invoke/<app_id>/method/<path>."""
+        headers = {"Authorization": self.bearer(user)} if user else {}
+        return self.sidecar(via).call(method, f"/v1.0/invoke/{app_id}/method/{path.lstrip('/')}", body, headers=headers)
+
+    def publish(self, via: str, topic: str, event: dict[str, Any]) -> int:
+        """Publish a CloudEvent verbatim through `via`'s daprd; returns the HTTP status."""
+        path = f"/v1.0/publish/{PUBSUB}/{topic}"
+        return self.sidecar(via).call("POST", path, event, content_type=CE_JSON).status
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def kafka_messages(self, topic: str, count: int, timeout_s: float = 30.0) -> list[dict[str, Any]]:
+        """Read `count` messages of `topic` from the beginning with Kafka's console consumer (value as JSON)."""
+        cmd = kafka.java_cmd(
+            "org.apache.kafka.tools.consumer.ConsoleConsumer",
+            "--bootstrap-server",
+            self.stack.bootstrap,
+            "--topic",
+            topic,
+            "--from-beginning",
+            "--max-messages",
+            str(count),
+            "--timeout-ms",
+            str(int(timeout_s * 1000)),
+            "--group",
+            f"test-reader-{uuid.uuid4().hex[:8]}",
+        )
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s + 60).stdout
+        return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+    def log_problems(self, pairs: list[Pair] | None = None) -> dict[str, list[str]]:
+        """Error lines in the daprd logs of `pairs` (default: every pair started in this session)."""
+        chosen = pairs or [p for ps in self._running.values() for p in ps]
+        found: dict[str, list[str]] = {}
+        for p in chosen:
+            log = self.stack.daprd_log(p)
+            bad = [line for line in log.read_text(errors="replace").splitlines() if _BAD_LINE.search(line)]
+            if bad:
+                found[p.name] = bad
+        return found
+
+    def app_call(self, function: str, method: str, path: str, headers: dict[str, str] | None = None):
+        """Straight to the app's port, bypassing daprd (to check what the app itself accepts)."""
+        url = f"http://127.0.0.1:{self.pairs(function)[0].app_port}{path}"
+        return urllib3.request(method, url, headers=headers or {}, timeout=10.0, retries=False)
+
+
+def eventually(probe: Callable[[], T | None], timeout_s: float = 30.0, what: str = "condition") -> T:
+    """Poll `probe` until it returns something truthy; bounded, with a message naming what never happened."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout_s:.0f}s")
+        time.sleep(0.3)

@@ -173,6 +173,8 @@ def _shown(path: Path) -> str:
 def main() -> int:
     args = _args()
     args.stamp = datetime.now(UTC).strftime("%Y-%m-%d") + ("-quick" if args.quick else "")
+    if set(args.only) != set(ALL):  # a partial run must not overwrite the day's whole one
+        args.stamp += "-" + "-".join(args.only)
     from bindings.embedded import postgres
 
     work = Path(tempfile.mkdtemp(prefix="todo-bench-"))

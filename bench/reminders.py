@@ -74,29 +74,37 @@ def _check_once(rt: Any) -> tuple[float, int]:
     return time.perf_counter() - started, result.claimed
 
 
-def bench_check(admin_url: str, work: Path, size: int, repeats: int) -> dict[str, Any]:
-    url = fresh_database(admin_url, f"bench_{size}")
-    rt = _runtime(work / f"rt-{size}", url)
+def bench_checks(admin_url: str, work: Path, sizes: list[int], repeats: int) -> list[dict[str, Any]]:
+    """Seed every size, then time the checks in turns (small, large, large, small, ...) so drift cancels."""
+    runtimes: dict[int, Any] = {}
+    seeded: dict[int, float] = {}
+    times: dict[int, list[float]] = {size: [] for size in sizes}
     try:
-        started = time.perf_counter()
-        with rt.db.transaction() as tx:
-            tx.execute(SEED_SQL.replace("%(n)s", str(int(size))))
-        seeded = time.perf_counter() - started
-        times = []
-        for _ in range(repeats):
-            _make_due(rt, DUE)
-            elapsed, claimed = _check_once(rt)
-            assert claimed == DUE, f"claimed {claimed}, expected {DUE}"
-            times.append(elapsed)
-        return {
+        for size in sizes:
+            runtimes[size] = _runtime(work / f"rt-{size}", fresh_database(admin_url, f"bench_{size}"))
+            started = time.perf_counter()
+            with runtimes[size].db.transaction() as tx:
+                tx.execute(SEED_SQL.replace("%(n)s", str(int(size))))
+            seeded[size] = time.perf_counter() - started
+        for turn in range(repeats):
+            for size in sizes if turn % 2 == 0 else reversed(sizes):
+                _make_due(runtimes[size], DUE)
+                elapsed, claimed = _check_once(runtimes[size])
+                assert claimed == DUE, f"claimed {claimed}, expected {DUE}"
+                times[size].append(elapsed)
+    finally:
+        for rt in runtimes.values():
+            rt.close()
+    return [
+        {
             "tasks": size,
             "due": DUE,
-            "seed_s": round(seeded, 1),
-            "check_s": times,
-            "median_s": statistics.median(times),
+            "seed_s": round(seeded[size], 1),
+            "check_s": times[size],
+            "median_s": statistics.median(times[size]),
         }
-    finally:
-        rt.close()
+        for size in sizes
+    ]
 
 
 def bench_path(admin_url: str, work: Path, n: int) -> dict[str, Any]:
@@ -144,7 +152,7 @@ def main() -> int:
     try:
         admin = postgres.database_url(work / "pg-home")
         sizes = [int(s) for s in args.sizes.split(",")]
-        checks = [bench_check(admin, work, size, args.repeats) for size in sizes]
+        checks = bench_checks(admin, work, sizes, args.repeats)
         path = bench_path(admin, work, args.path)
     finally:
         postgres.stop(work / "pg-home")

@@ -129,9 +129,9 @@ def run(args: argparse.Namespace, work: Path, admin: str) -> tuple[dict[str, Any
         results["dapr"] = bench_dapr(work, env, args.seconds, m["warmup"], args.connections)
         figures += report.dapr_figures(results["dapr"])
     if "reminders" in args.only:
-        from bench.reminders import bench_check, bench_path
+        from bench.reminders import bench_checks, bench_path
 
-        checks = [bench_check(admin, work, size, m["repeats"]) for size in _sizes(args.reminder_sizes)]
+        checks = bench_checks(admin, work, list(_sizes(args.reminder_sizes)), m["repeats"])
         results["reminders"] = {"check": checks, "path": bench_path(admin, work, m["path"])}
         figures += report.reminder_figures(checks, results["reminders"]["path"])
     if not args.no_profile and "http" in results:

@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from bindings.ports.sidecar import Sidecar, SidecarPublisher, SidecarSecrets, SidecarState
-from bindings.triggers import FUNCTIONS, Cron, Topic
+from bindings.triggers import FUNCTIONS, Cron
 from functions.errors import Conflict
 from tests.dapr.harness import RealDapr, eventually
 

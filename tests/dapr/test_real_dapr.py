@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from bindings.ports.sidecar import Sidecar, SidecarPublisher, SidecarSecrets, SidecarState
-from bindings.triggers import FUNCTIONS, Cron, Topic
+from bindings.triggers import FUNCTIONS, Cron
 from functions.errors import Conflict
 from tests.dapr.harness import RealDapr, eventually
 
@@ -90,9 +90,11 @@ def test_state_store_through_postgresql_etags_first_write_and_ttl(real_dapr: Rea
     state.delete(key, etag=second.etag)
     assert state.get(key) is None
 
-    # Keys are stored as <app-id>||<key> in the component's table, created by daprd's own migrations.
+    # keyPrefix "name": keys are <store name>||<key>, one key space for every function scoped to the
+    # store, in the same `state` table the embedded runtime uses (migration 0004).
     state.save(key, "short-lived", ttl=1)
-    assert real_dapr.rows("SELECT count(*) FROM dapr_state WHERE key = %s", (f"todo-api||{key}",)) == [(1,)]
+    stored = real_dapr.rows("SELECT count(*) FROM state WHERE key = %s", (f"postgres-statestore||{key}",))
+    assert stored == [(1,)]
     eventually(lambda: state.get(key) is None, timeout_s=15, what="a 1 s TTL expiring")
 
 
@@ -146,11 +148,10 @@ def test_every_function_is_accepted_by_its_daprd(real_dapr: RealDapr):
         meta = json.loads(real_dapr.sidecar(name).call("GET", "/v1.0/metadata").data)
         assert meta["id"] == name
         subs = {(s["pubsubname"], s["topic"]): s for s in meta.get("subscriptions", [])}
-        if isinstance(fn.trigger, Topic):
-            sub = subs[(fn.trigger.pubsub, fn.trigger.topic)]
-            assert sub["deadLetterTopic"] == fn.trigger.dead_letter_topic
-        else:
-            assert subs == {}
+        declared = {(s["pubsubname"], s["topic"]): s for s in fn.subscriptions()}
+        assert set(subs) == set(declared), name
+        for key, sub in subs.items():
+            assert sub.get("deadLetterTopic", "") == declared[key].get("deadLetterTopic", ""), (name, key)
         if isinstance(fn.trigger, Cron):
             assert fn.trigger.binding in {c["name"] for c in meta["components"]}
     time.sleep(6)  # past one cron tick and a health probe round

@@ -92,6 +92,7 @@ def gunicorn(app: str, env: dict[str, str], health: str = "/healthz", name: str 
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    log.unlink(missing_ok=True)  # kept only when the server failed, for the error message's reader
 
 
 Request = tuple[str, str, str | None]

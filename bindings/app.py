@@ -32,7 +32,9 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
     token = app_token if app_token is not None else os.environ.get("APP_API_TOKEN") or None
 
     app = Flask(f"todo.{fn.name}")
-    app.config["MAX_CONTENT_LENGTH"] = deps.settings.max_body_bytes
+    # Users' bodies are small; what daprd delivers to a topic function (bulk: 100 events) is not.
+    user_facing = isinstance(fn.trigger, Invoke)
+    app.config["MAX_CONTENT_LENGTH"] = deps.settings.max_body_bytes if user_facing else deps.settings.max_delivery_bytes
     app.extensions["todo.deps"] = deps
     app.extensions["todo.function"] = fn
 

@@ -36,6 +36,8 @@ class Settings(BaseModel):
     outbox_relay_batch: int = Field(500, ge=1, le=10_000)
     outbox_grace_seconds: float = Field(2.0, ge=0, description="relay leaves rows this young to the fast path")
     max_body_bytes: int = 64 * 1024
+    # A bulk delivery from daprd carries up to Bulk.max_messages events: far more than any user body.
+    max_delivery_bytes: int = Field(8 * 1024 * 1024, ge=64 * 1024)
     # Reminders (reminder-check, send-reminder).
     reminder_batch: int = Field(500, ge=1, le=10_000, description="reminders claimed per transaction")
     reminder_max_batches: int = Field(20, ge=1, le=1000, description="bounds one run; the next tick takes the rest")

@@ -129,3 +129,18 @@ def test_a_bulk_delivery_with_the_database_down_retries_every_entry(writer, runt
 def test_a_bulk_subscriber_still_takes_single_events(writer, runtime):
     assert _deliver(writer, fixture("audit-recorded.json")) == "SUCCESS"
     assert _audit_rows(runtime) == 1
+
+
+def test_a_full_bulk_delivery_is_not_refused_for_its_size(writer, runtime):
+    """100 events of ~1 KiB: far over a user body's 64 KiB, as daprd's bulk deliveries are."""
+    good = fixture("audit-recorded.json")
+    entries = []
+    for i in range(100):
+        event = json.loads(json.dumps(good))
+        event["id"] = f"00000000-0000-4000-8000-{i:012d}"
+        event["data"]["details"] = {"note": "x" * 1000}
+        entries.append(_entry(str(i), event))
+    assert len(json.dumps({"entries": entries})) > 64 * 1024
+    statuses = _bulk(writer, entries)
+    assert {s["status"] for s in statuses} == {"SUCCESS"} and len(statuses) == 100
+    assert _audit_rows(runtime) == 100

@@ -83,7 +83,6 @@ class DevstackProvider:
         from bindings.devstack import procs
         from bindings.devstack.plan import dynamic_plan
         from bindings.devstack.stack import Stack
-
         from bindings.embedded.secrets import FileSecrets
         from bindings.wiring import settings_from_env
 

@@ -61,29 +61,37 @@ class RealDapr:
         return pairs
 
     @contextmanager
-    def configured(self, function: str, replicas: int = 1, env: dict[str, str] | None = None) -> Iterator[list[Pair]]:
-        """`function` restarted with `env` (and the secrets file as it is now); back to the defaults after."""
+    def configured(
+        self,
+        function: str,
+        replicas: int = 1,
+        env: dict[str, str] | None = None,
+        secrets: dict[str, dict[str, str]] | None = None,
+    ) -> Iterator[list[Pair]]:
+        """`function` restarted with `env` for its apps and `secrets` added to the local-file store.
+
+        daprd reads the secrets file when it starts, so only these sidecars see the secrets. Afterwards the
+        file is restored first, then the function as it ran before (or stopped, if it did not run).
+        """
+        before, before_env = self._running.get(function), self._env.get(function, {})
+        path = self.stack.data_dir / "secrets.json"
+        original = path.read_text()
+        if secrets:
+            _replace_private(path, json.dumps({**json.loads(original), **secrets}, indent=2))
         try:
             yield self._restart(function, replicas, env or {})
         finally:
-            self._restart(function, 1, {})
+            _replace_private(path, original)
+            if before:
+                self._restart(function, len(before), before_env)
+            else:
+                self.stack.stop(p.name for p in self._running.pop(function, []))
 
     def _restart(self, function: str, replicas: int, env: dict[str, str]) -> list[Pair]:
         running = self._running.pop(function, [])
         if running:
             self.stack.stop(p.name for p in running)
         return self.pairs(function, replicas, env)
-
-    @contextmanager
-    def secret(self, name: str, value: dict[str, str]) -> Iterator[None]:
-        """A secret in the local-file store for sidecars started inside the block (daprd reads the file at start)."""
-        path = self.stack.data_dir / "secrets.json"
-        before = path.read_text()
-        _replace_private(path, json.dumps({**json.loads(before), name: value}, indent=2))
-        try:
-            yield
-        finally:
-            _replace_private(path, before)
 
     def api(self, method: str, path: str, body: Any = None, user: str | None = "alice", **claims: Any):
         """todo-api through its own daprd, as a user: api("POST", "api/tasks/<id>/complete")."""

@@ -15,6 +15,7 @@ from tests.support import sendgrid_sink
 
 pytestmark = pytest.mark.dapr
 EVENTS = Path(__file__).resolve().parents[1] / "events"
+SENDGRID = {"api-key": "SG.test-key", "from-email": "todo@example.com"}  # the sink wants a Bearer key
 CRON_WAIT_S = 150.0  # reminder-checker-cron fires every minute: the next tick plus start-up and delivery
 
 
@@ -28,15 +29,16 @@ def _json(resp) -> dict:
 
 def _handled(real_dapr: RealDapr, consumer: str, event_id: str) -> None:
     """Wait until `consumer` has processed the event (its inbox row commits with the handler's effects)."""
-    real_dapr.rows_eventually("SELECT 1 FROM inbox WHERE consumer = %s AND event_id = %s", (consumer, event_id))
+    real_dapr.rows_eventually(
+        "SELECT 1 FROM inbox WHERE consumer = %s AND event_id = %s", (consumer, event_id), timeout_s=60
+    )
 
 
 def test_due_reminder_mailed_once_by_two_reminder_check_replicas(real_dapr: RealDapr):
     user = _user("rem")
     with (
         sendgrid_sink.running() as sink,
-        real_dapr.secret("sendgrid-secret", {"api-key": "SG.test-key", "from-email": "todo@example.com"}),
-        real_dapr.configured("send-reminder", env={"SENDGRID_HOST": sink.url}),
+        real_dapr.configured("send-reminder", env={"SENDGRID_HOST": sink.url}, secrets={"sendgrid-secret": SENDGRID}),
         real_dapr.configured("reminder-check", replicas=2) as checkers,
     ):
         due = datetime.now(UTC) + timedelta(hours=1)

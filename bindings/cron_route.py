@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from typing import Any
 
@@ -17,7 +18,11 @@ from functions.deps import Deps
 from functions.store import ticks
 
 log = logging.getLogger("bindings.cron")
-CLAIMANT = socket.gethostname()  # which replica won a tick, for operators
+
+
+def claimant() -> str:
+    """Which replica won a tick, for operators: the pod name in a cluster; on one host the pid tells replicas apart."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def install(app: Flask, fn: Function, deps: Deps) -> None:
@@ -44,7 +49,7 @@ def install(app: Flask, fn: Function, deps: Deps) -> None:
         with measured(fn.name, "cron") as run:
             try:
                 with deps.db.transaction() as tx:
-                    won = ticks.claim(tx, fn.name, instant, CLAIMANT)
+                    won = ticks.claim(tx, fn.name, instant, claimant())
                 if not won:
                     run.outcome = "skipped"
                     log.info("tick already claimed", extra={"function": fn.name, "tick": instant.isoformat()})

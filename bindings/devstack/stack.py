@@ -234,6 +234,7 @@ class Stack:
     # --- stopping -------------------------------------------------------------------------------------------
     def stop(self, names: Iterable[str]) -> None:
         """Stop some pairs (by Pair.name), apps first so nothing is delivered to a dying app."""
+        names = list(names)  # read twice below: a generator would leave every daprd running, its pidfile lost
         for part in ("app", "daprd"):
             self._stop_files([f for n in names if (f := self.pid_dir / f"{n}.{part}.pid").exists()])
 

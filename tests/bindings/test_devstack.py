@@ -7,9 +7,10 @@ import itertools
 import pytest
 import yaml
 
-from bindings.devstack import kafka
+from bindings.devstack import kafka, procs
 from bindings.devstack.plan import dynamic_plan, fixed_plan
 from bindings.devstack.render import ROOT, rendered, stale
+from bindings.devstack.stack import Stack
 from bindings.triggers import FUNCTIONS, Topic
 
 
@@ -63,3 +64,15 @@ def test_every_topic_of_the_table_gets_a_dead_letter_topic():
         if isinstance(fn.trigger, Topic):
             assert fn.trigger.topic in topics and fn.trigger.dead_letter_topic in topics
     assert all(n > 0 for n in topics.values())
+
+
+def test_stop_takes_a_generator_and_stops_app_and_daprd(tmp_path):
+    """Stack.stop reads the names once per part: a generator used to stop the apps and leave the daprds running."""
+    stack = Stack(tmp_path)
+    pids = [
+        procs.spawn(["sleep", "30"], name=f"fn.{p}", pid_dir=stack.pid_dir, log=stack.log_dir / p, env={}, cwd=tmp_path)
+        for p in ("app", "daprd")
+    ]
+    stack.stop(name for name in ["fn"])
+    assert [procs.alive(pid) for pid in pids] == [False, False]
+    assert list(stack.pid_dir.glob("*.pid")) == []

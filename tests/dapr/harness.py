@@ -7,11 +7,14 @@ cache and rate limits, dead-letter recording) need only a few lines each.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
@@ -37,25 +40,62 @@ class RealDapr:
         self.database_url = database_url
         self.tokens = stack.tokens()
         self._running: dict[str, list[Pair]] = {}
+        self._env: dict[str, dict[str, str]] = {}
 
     def pairs(self, function: str, replicas: int = 1, env: dict[str, str] | None = None) -> list[Pair]:
-        """Start `function` with `replicas` app + daprd pairs, once per session (a different count restarts it).
+        """Start `function` with `replicas` app + daprd pairs, once per session.
 
-        `env` goes to the apps (e.g. a mail sink's URL); it applies when the pairs are (re)started.
+        A different count restarts it, and so does an `env` (for the apps) other than the running one's;
+        `env=None` takes the pairs as they run, `env={}` asks for the defaults.
         """
         running = self._running.get(function)
-        if running and len(running) == replicas:
+        same_env = env is None or env == self._env.get(function, {})
+        if running and len(running) == replicas and same_env:
             return running
         if running:
             self.stack.stop(p.name for p in running)
         pairs = dynamic_plan({function: replicas}, procs.free_port)
         self.stack.start(pairs, env)
         self._running[function] = pairs
+        self._env[function] = dict(env or {})
         return pairs
 
-    def api(self, method: str, path: str, body: Any = None, user: str | None = "alice"):
+    @contextmanager
+    def configured(
+        self,
+        function: str,
+        replicas: int = 1,
+        env: dict[str, str] | None = None,
+        secrets: dict[str, dict[str, str]] | None = None,
+    ) -> Iterator[list[Pair]]:
+        """`function` restarted with `env` for its apps and `secrets` added to the local-file store.
+
+        daprd reads the secrets file when it starts, so only these sidecars see the secrets. Afterwards the
+        file is restored first, then the function as it ran before (or stopped, if it did not run).
+        """
+        before, before_env = self._running.get(function), self._env.get(function, {})
+        path = self.stack.data_dir / "secrets.json"
+        original = path.read_text()
+        if secrets:
+            _replace_private(path, json.dumps({**json.loads(original), **secrets}, indent=2))
+        try:
+            yield self._restart(function, replicas, env or {})
+        finally:
+            _replace_private(path, original)
+            if before:
+                self._restart(function, len(before), before_env)
+            else:
+                self.stack.stop(p.name for p in self._running.pop(function, []))
+
+    def _restart(self, function: str, replicas: int, env: dict[str, str]) -> list[Pair]:
+        running = self._running.pop(function, [])
+        if running:
+            self.stack.stop(p.name for p in running)
+        return self.pairs(function, replicas, env)
+
+    def api(self, method: str, path: str, body: Any = None, user: str | None = "alice", **claims: Any):
         """todo-api through its own daprd, as a user: api("POST", "api/tasks/<id>/complete")."""
-        return self.invoke("todo-api", "todo-api", method, path, body, user=user)
+        return self.invoke("todo-api", "todo-api", method, path, body, user=user, **claims)
 
     def rows_eventually(self, sql: str, params: tuple[Any, ...] = (), count: int = 1, timeout_s: float = 30.0):
         """Poll until the query returns at least `count` rows (e.g. a consumer's write after a publish)."""
@@ -71,9 +111,11 @@ class RealDapr:
         key = auth.signing_key(FileSecrets(self.stack.data_dir / "secrets.json"), settings)
         return "Bearer " + auth.issue(key, settings, user, **claims)
 
-    def invoke(self, via: str, app_id: str, method: str, path: str, body: Any = None, user: str | None = "alice"):
+    def invoke(
+        self, via: str, app_id: str, method: str, path: str, body: Any = None, user: str | None = "alice", **claims: Any
+    ):
         """Service invocation through `via`'s daprd: POST /v1.0/invoke/<app_id>/method/<path>."""
-        headers = {"Authorization": self.bearer(user)} if user else {}
+        headers = {"Authorization": self.bearer(user, **claims)} if user else {}
         return self.sidecar(via).call(method, f"/v1.0/invoke/{app_id}/method/{path.lstrip('/')}", body, headers=headers)
 
     def publish(self, via: str, topic: str, event: dict[str, Any]) -> int:
@@ -115,10 +157,24 @@ class RealDapr:
                 found[p.name] = bad
         return found
 
+    def app_log(self, pair: Pair) -> list[dict[str, Any]]:
+        """The JSON lines an app has logged so far."""
+        lines = self.stack.app_log(pair).read_text(errors="replace").splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
     def app_call(self, function: str, method: str, path: str, headers: dict[str, str] | None = None):
         """Straight to the app's port, bypassing daprd (to check what the app itself accepts)."""
         url = f"http://127.0.0.1:{self.pairs(function)[0].app_port}{path}"
         return urllib3.request(method, url, headers=headers or {}, timeout=10.0, retries=False)
+
+
+def _replace_private(path: Path, text: str) -> None:
+    """Rewrite a 0600 file atomically (the secrets file daprd's local-file store reads)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    tmp.replace(path)
 
 
 def eventually(probe: Callable[[], T | None], timeout_s: float = 30.0, what: str = "condition") -> T:

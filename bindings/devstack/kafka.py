@@ -124,17 +124,11 @@ def format_storage(home: Path, port: int, controller_port: int) -> Path:
 
 
 def all_topics(extra: dict[str, int] | None = None) -> dict[str, int]:
-    """Every event topic with its dead-letter topic: the fixed ones plus any topic in the declaration table."""
-    from bindings.triggers import FUNCTIONS, Topic
+    """The cluster's topics (bindings/manifests/kafka.py names them), with local partition counts."""
+    from bindings.manifests.kafka import topic_names
 
-    topics = dict(TOPICS)
-    for name in TOPICS:
-        topics[f"{name}-dlq"] = DLQ_PARTITIONS
-    for fn in FUNCTIONS.values():
-        if isinstance(fn.trigger, Topic):
-            topics.setdefault(fn.trigger.topic, 1)
-            # Whatever a subscription names as its dead-letter topic must exist: auto-creation is off.
-            topics.setdefault(fn.trigger.dead_letter_topic, DLQ_PARTITIONS)
+    # Auto-creation is off: every topic a subscription names, dead-letter ones included, must be created.
+    topics = {name: DLQ_PARTITIONS if name.endswith("-dlq") else TOPICS.get(name, 1) for name in topic_names()}
     topics.update(extra or {})
     return topics
 

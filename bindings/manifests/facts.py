@@ -25,11 +25,7 @@ def functions() -> list[Function]:
 
 def subscriptions_of(fn: Function) -> list[dict[str, Any]]:
     """The entries this function answers on GET /dapr/subscribe (one per topic)."""
-    produce = getattr(fn, "subscriptions", None) or fn.subscription
-    found = produce()
-    if found is None:
-        return []
-    return [found] if isinstance(found, dict) else list(found)
+    return fn.subscriptions()
 
 
 def topics_of(fn: Function) -> tuple[str, ...]:

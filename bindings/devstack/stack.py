@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from bindings.devstack import daprd, kafka, procs
+from bindings.devstack.cache import write_private as _write_private
 from bindings.devstack.plan import Pair
 from bindings.devstack.render import DAPR, ROOT, app_spec, component_files, load, set_metadata
 
@@ -255,10 +256,3 @@ class Stack:
         for f in pidfiles:
             f.replace(batch / f.name)
         return procs.stop_all(batch)
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (tokens, secrets)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)

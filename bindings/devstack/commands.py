@@ -1,17 +1,26 @@
-"""`python -m bindings provision | dapr-up | dapr-down | render`: the real runtime on this machine."""
+"""`python -m bindings provision | dapr-up | dapr-down | render | dapr | kube-up | kube-down`: the real runtime."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from bindings.devstack.cache import ProvisionError
 from bindings.devstack.procs import StartError
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    sub.add_parser("provision", help="build or locate daprd and fetch the Kafka jars into the cache")
+    prov = sub.add_parser("provision", help="build or fetch into the cache what the runtime and cluster tiers need")
+    prov.add_argument(
+        "--tier",
+        choices=sorted(TIERS),
+        action="append",
+        help="only this tier (repeatable): runtime = daprd, Kafka, Dapr CLI; cluster = etcd, kube-apiserver, CRDs",
+    )
     up = sub.add_parser("dapr-up", parents=[common], help="start Kafka, PostgreSQL and every function with its daprd")
     up.add_argument(
         "--infra-only", action="store_true", help="only Kafka, PostgreSQL and secrets (for `dapr run -f .`)"
@@ -19,20 +28,52 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     up.add_argument("--function", action="append", help="start only these functions (repeatable)")
     sub.add_parser("dapr-down", parents=[common], help="stop everything dapr-up started in the data dir")
     sub.add_parser("render", help="re-render dapr.yaml, dapr/standalone/ and dapr/cluster/ from their sources")
+    cli = sub.add_parser("dapr", help="the provisioned Dapr CLI with our daprd (e.g. `dapr run -f .`)")
+    cli.add_argument("args", nargs=argparse.REMAINDER)
+    for name, what in (("kube-up", "start etcd + kube-apiserver on loopback"), ("kube-down", "stop them")):
+        kp = sub.add_parser(name, help=what)
+        kp.add_argument("--dir", type=Path, default=Path(".data/kube"), help="run dir (default .data/kube)")
 
 
-def provision(_: argparse.Namespace) -> int:
-    from bindings.devstack import daprd, kafka
+def _runtime_stages() -> list[tuple[str, Callable[[], object]]]:
+    from bindings.devstack import dapr_cli, daprd, kafka
 
+    # daprd first: the longest build, and the one tests/dapr needs; the CLI reuses its standard library.
+    return [("daprd", daprd.ensure), ("kafka", kafka.ensure_jars), ("dapr CLI", dapr_cli.ensure)]
+
+
+def _cluster_stages() -> list[tuple[str, Callable[[], object]]]:
+    from bindings.devstack import crds, kube
+
+    # etcd first: 30 s, so a broken Go toolchain shows before the 5-minute kube-apiserver build.
+    return [("etcd", kube.ensure_etcd), ("kube-apiserver + kubectl", kube.ensure_kube), ("CRDs", crds.ensure)]
+
+
+TIERS: dict[str, Callable[[], list[tuple[str, Callable[[], object]]]]] = {
+    "runtime": _runtime_stages,
+    "cluster": _cluster_stages,
+}
+
+
+def provision(args: argparse.Namespace) -> int:
+    began = time.monotonic()
     try:
-        started = time.monotonic()
-        print(f"daprd: {daprd.ensure()} ({time.monotonic() - started:.0f}s)")
-        started = time.monotonic()
-        print(f"kafka: {kafka.ensure_jars()} ({time.monotonic() - started:.0f}s)")
+        for tier in args.tier or list(TIERS):
+            for name, stage in TIERS[tier]():
+                started = time.monotonic()
+                result = stage()
+                print(f"{name}: {_describe(result)} ({time.monotonic() - started:.0f}s)", flush=True)
     except ProvisionError as exc:
         print(f"provisioning failed: {exc}", file=sys.stderr)
         return 1
+    print(f"provisioned in {time.monotonic() - began:.0f}s")
     return 0
+
+
+def _describe(result: object) -> str:
+    if isinstance(result, (list, tuple)):
+        return ", ".join(str(r) for r in result)
+    return str(result)
 
 
 def dapr_up(args: argparse.Namespace) -> int:
@@ -75,4 +116,49 @@ def render(_: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"provision": provision, "dapr-up": dapr_up, "dapr-down": dapr_down, "render": render}
+def dapr(args: argparse.Namespace) -> int:
+    """Replace this process with the Dapr CLI, so signals and the exit status are the CLI's own."""
+    from bindings.devstack import dapr_cli
+
+    binary = dapr_cli.binary()
+    if not binary.is_file():
+        print(f"no Dapr CLI at {binary}: run `make provision`", file=sys.stderr)
+        return 1
+    os.execve(binary, [str(binary), *args.args], dapr_cli.env())
+
+
+def kube_up(args: argparse.Namespace) -> int:
+    from bindings.devstack.kubeserver import KubeServer
+
+    server = KubeServer(args.dir)
+    try:
+        server.start()
+    except StartError as exc:
+        server.stop()
+        print(f"kube-up failed: {exc}", file=sys.stderr)
+        return 1
+    from bindings.devstack import kube
+
+    print(f"kube-apiserver {server.url} ready in {server.started_in:.1f}s")
+    print(f"export KUBECONFIG={server.kubeconfig}; alias kubectl={kube.kubectl_binary()}")
+    print(f"`python -m bindings kube-down --dir {args.dir}` stops it")
+    return 0
+
+
+def kube_down(args: argparse.Namespace) -> int:
+    from bindings.devstack.kubeserver import KubeServer
+
+    stopped = KubeServer(args.dir).stop()
+    print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+    return 0
+
+
+COMMANDS = {
+    "provision": provision,
+    "dapr-up": dapr_up,
+    "dapr-down": dapr_down,
+    "render": render,
+    "dapr": dapr,
+    "kube-up": kube_up,
+    "kube-down": kube_down,
+}

@@ -59,5 +59,5 @@ def runtime_root() -> Path:
 
 
 def env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment the CLI runs in: our runtime root, so it starts our daprd."""
-    return {**(base if base is not None else os.environ), "DAPR_RUNTIME_PATH": str(runtime_root())}
+    """The environment the CLI runs in: our runtime root, so it starts our daprd (which inherits the rest)."""
+    return {**daprd.HOST_ENV, **(base if base is not None else os.environ), "DAPR_RUNTIME_PATH": str(runtime_root())}

@@ -40,6 +40,9 @@ _COMPONENT_PREFIXES = (
     "workflowbackend_",
 )
 BUILD_TIMEOUT_S = 3000.0
+# daprd registers a host address for service invocation and stops ("could not determine host IP address")
+# on a host whose only interface is the loopback. Every sidecar here listens on 127.0.0.1 anyway.
+HOST_ENV = {"DAPR_HOST_IP": "127.0.0.1"}
 
 
 def locate() -> Path | None:

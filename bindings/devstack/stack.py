@@ -154,7 +154,7 @@ class Stack:
                 name=f"{p.name}.daprd",
                 pid_dir=self.pid_dir,
                 log=self.daprd_log(p),
-                env={**os.environ, **tokens, "DAPR_HOST_IP": "127.0.0.1"},
+                env={**os.environ, **tokens, **daprd.HOST_ENV},
                 cwd=ROOT,
             )
             started.append((p, pid))

@@ -84,7 +84,6 @@ class DevstackProvider:
         from bindings.devstack.plan import dynamic_plan
         from bindings.devstack.stack import Stack
         from bindings.embedded.secrets import FileSecrets
-        from bindings.wiring import settings_from_env
 
         # Ports of its own, so that it neither joins nor disturbs a `make dapr-up` stack on the default ports.
         stack = Stack(self.data_dir, procs.free_port(), procs.free_port(), procs.free_port())
@@ -93,8 +92,7 @@ class DevstackProvider:
             pairs = dynamic_plan({function: 1}, procs.free_port)
             # The stack's own database and secrets; only the bench's settings (log level, rate limit) carry over.
             stack.start(pairs, env={k: v for k, v in env.items() if k not in ("DATABASE_URL", "BENCH_DATA_DIR")})
-            settings = settings_from_env(self.data_dir)
-            key = auth.signing_key(FileSecrets(self.data_dir / "secrets.json"), settings)
+            key = auth.signing_key(FileSecrets(self.data_dir / "secrets.json"))
             yield _DevstackPair(pairs[0].app_port, pairs[0].http_port, stack.tokens(), key)
         finally:
             stack.down()

@@ -85,9 +85,10 @@ def tasks_of(url: str, user: str, n: int) -> list[UUID]:
 
 def signing_key(data_dir: Path) -> str:
     """The JWT key of the bench data dir's secrets file, which the function app reads too."""
+    from bindings import auth
     from bindings.embedded.secrets import FileSecrets, ensure_file
 
-    return FileSecrets(ensure_file(data_dir)).get("jwt-secret")["signing-key"]
+    return auth.signing_key(FileSecrets(ensure_file(data_dir)))
 
 
 def bearer(key: str, user: str) -> dict[str, str]:

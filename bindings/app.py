@@ -7,6 +7,7 @@ with the dependencies it built, so the same adapter serves both ways of running.
 from __future__ import annotations
 
 import hmac
+import json
 import os
 import time
 
@@ -16,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from bindings import cron_route, http_routes, topic_route
 from bindings.observability import configure_logging, metrics, trace_id, trace_of
 from bindings.outcomes import problem
-from bindings.triggers import Cron, DeadLetterTopics, Invoke, Topic, get
+from bindings.triggers import Cron, DeadLetterTopics, Invoke, Topic, get, resolve
 from functions.deps import Deps
 
 _OPEN_PATHS = {"/healthz"}
@@ -53,14 +54,16 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
         if "trace_token" in g:
             trace_id.reset(g.trace_token)
 
+    not_ready = resolve(fn.readiness) if fn.readiness else None
+
     @app.get("/healthz")
     def healthz() -> Response:
-        healthy = deps.db.ping()
-        return Response(
-            '{"status":"ok"}' if healthy else '{"status":"database unavailable"}',
-            200 if healthy else 503,
-            mimetype="application/json",
-        )
+        """Readiness, for Kubernetes and daprd's app health check: 503 with the reason holds traffic back."""
+        reason = None if deps.db.ping() else "database unavailable"
+        if reason is None and not_ready is not None:
+            reason = not_ready(deps)
+        body = {"status": "ok"} if reason is None else {"status": "not ready", "reason": reason}
+        return Response(json.dumps(body), 200 if reason is None else 503, mimetype="application/json")
 
     @app.get("/metrics")
     def prometheus() -> Response:

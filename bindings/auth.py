@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from functions.domain.types import is_zone
 from functions.ports import Secrets
+from functions.secret_catalogue import JWT, JWT_SIGNING_KEY
 from functions.settings import Settings
 
 if TYPE_CHECKING:
     from functions.domain.users import User
-
-SIGNING_KEY = "signing-key"  # the value inside the jwt-secret secret
 
 
 def load_verifier() -> ModuleType:
@@ -28,11 +27,10 @@ class Unauthorized(Exception):
     """No token, or one that does not verify; the message says which, never the token."""
 
 
-def signing_key(secrets: Secrets, settings: Settings) -> str:
-    values = secrets.get(settings.jwt_secret_name)
-    key = values.get(SIGNING_KEY)
+def signing_key(secrets: Secrets) -> str:
+    key = secrets.get(JWT).get(JWT_SIGNING_KEY)
     if not key:
-        raise RuntimeError(f"secret {settings.jwt_secret_name!r} has no {SIGNING_KEY!r}")
+        raise RuntimeError(f"secret {JWT!r} has no {JWT_SIGNING_KEY!r}")
     return key
 
 

@@ -95,7 +95,7 @@ def _token(args: argparse.Namespace) -> int:
             print(f"unknown IANA time zone {args.timezone!r}", file=sys.stderr)
             return 2
     settings = settings_from_env(args.data_dir)
-    key = auth.signing_key(FileSecrets(ensure_file(args.data_dir)), settings)
+    key = auth.signing_key(FileSecrets(ensure_file(args.data_dir)))
     print(
         auth.issue(
             key,
@@ -178,7 +178,7 @@ def _invoke_route(runtime: Any, client: Any, trigger: Invoke, call: dict[str, An
     deps = next(iter(runtime.deps.values()))
     headers = {}
     if call.get("user"):
-        key = auth.signing_key(deps.secrets, deps.settings)
+        key = auth.signing_key(deps.secrets)
         headers["Authorization"] = "Bearer " + auth.issue(key, deps.settings, call["user"])
     return client.open(
         call.get("path", "/api/tasks"),

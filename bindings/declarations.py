@@ -96,6 +96,12 @@ class Function:
     input: str | None = None
     summary: str = ""
     adhoc: tuple[Route, ...] = field(default=())  # extra internal routes, e.g. api/notify
+    # The secrets this function reads through the secret store (names from functions/secret_catalogue.py):
+    # its port refuses any other, and its Role and Dapr secret scopes allow exactly these.
+    secrets: tuple[str, ...] = ()
+    # `module:function(deps) -> str | None`: why the function cannot serve yet (its /healthz answers 503 with
+    # that reason, so Kubernetes and daprd hold traffic back), or None when it can.
+    readiness: str | None = None
 
     @property
     def kind(self) -> str:
@@ -137,9 +143,13 @@ def resolve(path: str) -> Any:
 
 
 def _table(*functions: Function) -> dict[str, Function]:
+    from functions.secret_catalogue import secret
+
     table: dict[str, Function] = {}
     for fn in functions:
         if fn.name in table:
             raise ValueError(f"function {fn.name!r} is declared twice")
+        for name in fn.secrets:
+            secret(name)  # an unknown name fails here, at import, not in a pod
         table[fn.name] = fn
     return table

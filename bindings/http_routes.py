@@ -80,7 +80,7 @@ def _serve(
 
 
 def _authenticate(deps: Deps) -> User:
-    key = auth.signing_key(deps.secrets, deps.settings)
+    key = auth.signing_key(deps.secrets)
     return auth.verify(request.headers.get("Authorization"), key, deps.settings)
 
 

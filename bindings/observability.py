@@ -77,6 +77,12 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
+        self.secret_reads = Counter(
+            "todo_secret_reads",
+            "Secret store reads by function, secret and result: read, or refused (not in the function's declaration)",
+            ["function", "secret", "result"],
+            registry=self.registry,
+        )
 
         # Counters handlers reach through Deps.meter (functions/ must not import this module).
         self.counters = {
@@ -93,6 +99,13 @@ class Metrics:
                 "Rate limiter decisions: admitted, limited, contended (CAS retries exhausted, limited),"
                 " store_down_open (admitted unchecked), store_down_closed (refused)",
                 ["function", "decision"],
+                registry=self.registry,
+            ),
+            "mail": Counter(
+                "todo_mail",
+                "Reminder mail by result: sent (the provider accepted it), file (.eml written), rejected (refused"
+                " for good), transient (retried), unconfigured (no SendGrid key where one is required: retried)",
+                ["function", "result"],
                 registry=self.registry,
             ),
             "state_conflicts": Counter(

@@ -20,6 +20,7 @@ from bindings.declarations import (
     _table,
     resolve,
 )
+from functions.secret_catalogue import DATABASE, JWT, SENDGRID
 
 __all__ = [
     "FUNCTIONS",
@@ -45,6 +46,7 @@ _DL = "functions.dead_letters:"
 FUNCTIONS: dict[str, Function] = _table(
     Function(
         name="todo-api",
+        secrets=(DATABASE, JWT),
         summary="Task CRUD, search/filter/sort, complete/reopen, profile, audit query",
         trigger=Invoke(
             routes=(
@@ -89,6 +91,7 @@ FUNCTIONS: dict[str, Function] = _table(
     ),
     Function(
         name="conversations",
+        secrets=(DATABASE, JWT),
         summary="Chat conversation state (create, append message, read) in the state store, 7-day TTL",
         trigger=Invoke(
             routes=(
@@ -113,6 +116,7 @@ FUNCTIONS: dict[str, Function] = _table(
     ),
     Function(
         name="audit-writer",
+        secrets=(DATABASE,),
         summary="Persists the append-only audit trail, once per event id",
         # Bulk: one request and one commit per batch; audit records are small and many.
         trigger=Topic("audit-logs", bulk=Bulk()),
@@ -121,6 +125,7 @@ FUNCTIONS: dict[str, Function] = _table(
     ),
     Function(
         name="outbox-relay",
+        secrets=(DATABASE,),
         summary="Publishes outbox rows that the fast path did not publish",
         trigger=Cron("outbox-relay-cron"),
         handler="functions.outbox_relay:relay_outbox",
@@ -128,6 +133,7 @@ FUNCTIONS: dict[str, Function] = _table(
     ),
     Function(
         name="reminder-check",
+        secrets=(DATABASE,),
         summary="Claims due reminders and emits one `reminders` event each, once per tick",
         trigger=Cron("reminder-checker-cron"),
         handler="functions.reminder_check:check_reminders",
@@ -135,7 +141,10 @@ FUNCTIONS: dict[str, Function] = _table(
     ),
     Function(
         name="send-reminder",
-        summary="Mails a due reminder exactly once (SendGrid, or .eml files without a key)",
+        secrets=(DATABASE, SENDGRID),
+        summary="Mails a due reminder exactly once through SendGrid (.eml files on the embedded runtime)",
+        # Not ready without a SendGrid key (unless MAIL_SINK chooses files): daprd then holds deliveries back.
+        readiness="functions.mailer:readiness",
         trigger=Topic("reminders"),
         handler="functions.send_reminder:send_reminder",
         input="functions.domain.events:ReminderDueData",
@@ -151,6 +160,7 @@ FUNCTIONS: dict[str, Function] = _table(
     ),
     Function(
         name="spawn-recurrence",
+        secrets=(DATABASE,),
         summary="Creates the next occurrence when a recurring task is completed",
         trigger=Topic("task-events", match='event.type == "com.todo.task.completed.v1"'),
         handler="functions.spawn_recurrence:spawn_recurrence",
@@ -158,6 +168,7 @@ FUNCTIONS: dict[str, Function] = _table(
     ),
     Function(
         name="recurrence-sweep",
+        secrets=(DATABASE,),
         summary="Spawns the successor a lost event did not (series whose latest instance is done)",
         trigger=Cron("recurring-task-cron"),
         handler="functions.recurrence_sweep:sweep_recurrence",
@@ -165,6 +176,7 @@ FUNCTIONS: dict[str, Function] = _table(
     ),
     Function(
         name="daily-cleanup",
+        secrets=(DATABASE,),
         summary="Purges expired rows per the retention table, in bounded batches",
         trigger=Cron("daily-cleanup-cron"),
         handler="functions.daily_cleanup:clean_up",
@@ -172,6 +184,7 @@ FUNCTIONS: dict[str, Function] = _table(
     ),
     Function(
         name="dead-letters",
+        secrets=(DATABASE,),
         summary="Records dead-lettered messages for inspection and replay",
         trigger=DeadLetterTopics(),
         handler="functions.dead_letters:record_dead_letter",

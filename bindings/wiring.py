@@ -9,19 +9,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bindings.observability import FunctionMeter
+from bindings.scoped_secrets import ScopedSecrets
+from bindings.triggers import get
 from functions.deps import Deps
 from functions.outbox import Outbox
 from functions.ports import Invoker, Publisher, Secrets, StateStore
+from functions.secret_catalogue import DATABASE, DATABASE_URL
 from functions.settings import Retention, Settings
 from functions.store.db import Database
 from functions.store.schema import migrate
 
-DATABASE_SECRET = "database-secret"  # key "url": the connection string in a cluster
 
-
-def settings_from_env(data_dir: str | Path | None = None, **overrides: object) -> Settings:
+def settings_from_env(
+    data_dir: str | Path | None = None, defaults: dict[str, object] | None = None, **overrides: object
+) -> Settings:
+    """Settings from the environment; `defaults` apply where the environment is silent, `overrides` always."""
     env = os.environ
     values: dict[str, object] = {
+        **(defaults or {}),
         "data_dir": Path(data_dir or env.get("TODO_DATA_DIR", ".data")),
         "database_url": env.get("DATABASE_URL") or None,
     }
@@ -39,6 +44,7 @@ def settings_from_env(data_dir: str | Path | None = None, **overrides: object) -
         ("conversation_ttl_seconds", "CONVERSATION_TTL_SECONDS"),
         ("conversation_max_messages", "CONVERSATION_MAX_MESSAGES"),
         ("conversation_max_content_chars", "CONVERSATION_MAX_CONTENT_CHARS"),
+        ("mail_sink", "MAIL_SINK"),
     ):
         if env.get(var):
             values[name] = env[var]
@@ -70,7 +76,7 @@ def make_deps(
         outbox=Outbox(db, publisher, function, clock, log),
         publisher=publisher,
         state=state,
-        secrets=secrets,
+        secrets=ScopedSecrets(secrets, function, get(function).secrets),
         invoker=invoker,
         settings=settings,
         clock=clock,
@@ -89,10 +95,10 @@ def sidecar_deps(function: str) -> Deps:
     sidecar = Sidecar(f"http://{host}:{port}", os.environ.get("DAPR_API_TOKEN") or None)
     # App and sidecar start together (a pod, `dapr run -f`): wait, bounded, for daprd's components first.
     sidecar.wait_ready(float(os.environ.get("DAPR_WAIT_SECONDS", "60")))
-    secrets = SidecarSecrets(sidecar, settings.secret_store)
-    url = settings.database_url or secrets.get(DATABASE_SECRET).get("url")
+    secrets = ScopedSecrets(SidecarSecrets(sidecar, settings.secret_store), function, get(function).secrets)
+    url = settings.database_url or secrets.get(DATABASE).get(DATABASE_URL)
     if not url:
-        raise RuntimeError(f"no DATABASE_URL and no 'url' in secret {DATABASE_SECRET!r}")
+        raise RuntimeError(f"no DATABASE_URL and no {DATABASE_URL!r} in secret {DATABASE!r}")
     db = Database(url, name=function).open()
     migrate(db)
     return make_deps(

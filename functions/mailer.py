@@ -1,4 +1,9 @@
-"""Send a reminder mail: through SendGrid when the secret store holds a key, else to `<data dir>/mail/*.eml`."""
+"""Send a reminder mail through SendGrid, or to `<data dir>/mail/*.eml` where the `mail_sink` setting says so.
+
+Beside daprd the sink is SendGrid and a missing key is an error someone sees: the send is RETRYed with an
+error log line and a `todo_mail_total{result="unconfigured"}` count, and `readiness` makes /healthz answer
+503 with the reason, so daprd holds deliveries back. Files are for the embedded runtime and tests only.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,14 @@ from typing import Any
 from functions.deps import Deps
 from functions.domain.reminder_mail import ReminderMail
 from functions.errors import Transient
+from functions.secret_catalogue import SENDGRID
+from functions.secret_catalogue import SENDGRID_API_KEY as API_KEY
+from functions.secret_catalogue import SENDGRID_FROM as FROM_EMAIL
 
-API_KEY = "api-key"
-FROM_EMAIL = "from-email"
+UNCONFIGURED = (
+    f"no SendGrid key: secret {SENDGRID!r} has no {API_KEY!r}"
+    " (create it, or set MAIL_SINK=files to write .eml files instead)"
+)
 
 
 class MailRejected(Exception):
@@ -23,12 +33,39 @@ class MailRejected(Exception):
 
 def send(mail: ReminderMail, deps: Deps) -> str:
     """Deliver; return the provider's message id or the file written. Raise Transient or MailRejected."""
-    creds = deps.secrets.get(deps.settings.sendgrid_secret)
+    creds = deps.secrets.get(SENDGRID)
     sender = creds.get(FROM_EMAIL) or deps.settings.mail_from_default
     key = creds.get(API_KEY)
+    sink = deps.settings.mail_sink
+    if sink == "files" or (sink == "auto" and not key):
+        written = _to_file(mail, sender, deps)
+        deps.meter.count("mail", result="file")
+        return written
     if not key:
-        return _to_file(mail, sender, deps)
-    return _to_sendgrid(mail, sender, key, deps)
+        deps.meter.count("mail", result="unconfigured")
+        deps.log.error("reminder mail not sent", extra={"reminder_id": mail.reminder_id, "reason": UNCONFIGURED})
+        raise Transient(UNCONFIGURED)
+    try:
+        message_id = _to_sendgrid(mail, sender, key, deps)
+    except MailRejected:
+        deps.meter.count("mail", result="rejected")
+        raise
+    except Transient:
+        deps.meter.count("mail", result="transient")
+        raise
+    deps.meter.count("mail", result="sent")
+    return message_id
+
+
+def readiness(deps: Deps) -> str | None:
+    """send-reminder's readiness: why it cannot mail yet, or None. Read through the secrets port's cache."""
+    if deps.settings.mail_sink != "sendgrid":
+        return None
+    try:
+        key = deps.secrets.get(SENDGRID).get(API_KEY)
+    except Transient as exc:
+        return f"secret store unavailable: {exc}"
+    return None if key else UNCONFIGURED
 
 
 def _to_sendgrid(mail: ReminderMail, sender: str, key: str, deps: Deps) -> str:

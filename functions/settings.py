@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -30,7 +31,6 @@ class Settings(BaseModel):
     pubsub_name: str = "kafka-pubsub"
     state_store: str = "postgres-statestore"
     secret_store: str = "local-secret-store"
-    jwt_secret_name: str = "jwt-secret"
     jwt_audience: str = "todo-api"
     jwt_issuer: str = "todo-functions"
     outbox_relay_batch: int = Field(500, ge=1, le=10_000)
@@ -41,7 +41,10 @@ class Settings(BaseModel):
     # Reminders (reminder-check, send-reminder).
     reminder_batch: int = Field(500, ge=1, le=10_000, description="reminders claimed per transaction")
     reminder_max_batches: int = Field(20, ge=1, le=1000, description="bounds one run; the next tick takes the rest")
-    sendgrid_secret: str = "sendgrid-secret"  # keys "api-key" and "from-email"; no key = mail to <data dir>/mail
+    # Where reminder mail goes. "sendgrid": the secret store must hold a key; without one a send is RETRYed and
+    # send-reminder reports not ready (never a silent file). "files": <data dir>/mail/*.eml. "auto", the embedded
+    # runtime's default: SendGrid when a key is configured, else files.
+    mail_sink: Literal["sendgrid", "files", "auto"] = "sendgrid"
     sendgrid_host: str = "https://api.sendgrid.com"
     mail_timeout_seconds: float = Field(5.0, gt=0, le=60, description="under the pub/sub call timeout (10 s)")
     mail_from_default: str = "reminders@todo.localhost"

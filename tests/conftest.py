@@ -93,7 +93,7 @@ def runtime(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def token(runtime: Runtime):
     """token(user, **claims) -> 'Bearer ...' signed with this runtime's secret."""
     deps = runtime.deps["todo-api"]
-    key = auth.signing_key(deps.secrets, deps.settings)
+    key = auth.signing_key(deps.secrets)
 
     def make(user: str = "alice", **claims: str) -> str:
         return "Bearer " + auth.issue(key, deps.settings, user, **claims)
@@ -104,3 +104,35 @@ def token(runtime: Runtime):
 @pytest.fixture
 def api(runtime: Runtime):
     return runtime.apps["todo-api"].test_client()
+
+
+def _undeclared_secret_reads() -> list[str]:
+    """(function, secret) pairs asked for during this run that the function's declaration does not name.
+
+    Recorded through each function's secrets port (`todo_secret_reads_total`, bindings/scoped_secrets.py),
+    whatever the port answered; the expectation is the declaration in bindings/triggers.py.
+    """
+    from bindings.observability import metrics
+    from bindings.triggers import FUNCTIONS
+
+    found = []
+    for metric in metrics().registry.collect():
+        if metric.name != "todo_secret_reads":
+            continue
+        for sample in metric.samples:
+            function, secret = sample.labels["function"], sample.labels["secret"]
+            counted = sample.name.endswith("_total") and sample.value and function in FUNCTIONS
+            if counted and secret not in FUNCTIONS[function].secrets:
+                found.append(f"{function} read {secret!r} {int(sample.value)} time(s) without declaring it")
+    return sorted(set(found))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    undeclared = _undeclared_secret_reads()
+    if undeclared:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("\nundeclared secret reads (declare them in bindings/triggers.py):", red=True)
+            for line in undeclared:
+                reporter.write_line(f"  {line}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

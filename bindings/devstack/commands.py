@@ -84,7 +84,7 @@ def dapr_up(args: argparse.Namespace) -> int:
     pairs = [] if args.infra_only else fixed_plan(args.function)
     try:
         stack.infra()
-        stack.start(pairs)
+        not_ready = stack.start(pairs)
     except (ProvisionError, StartError, KeyError) as exc:
         print(f"dapr-up failed: {exc}\n(logs in {stack.log_dir}; `make dapr-down` stops what started)", file=sys.stderr)
         return 1
@@ -93,6 +93,8 @@ def dapr_up(args: argparse.Namespace) -> int:
     print(f"{'function':<18} {'app':>6} {'http':>6} {'grpc':>6} {'metrics':>7}")
     for p in pairs:
         print(f"{p.name:<18} {p.app_port:>6} {p.http_port:>6} {p.grpc_port:>6} {p.metrics_port:>7}")
+    for name, reason in not_ready.items():
+        print(f"{name}: running but NOT READY: {reason}")
     print(f"logs in {stack.log_dir}; ports in {ports}; tokens in {stack.run_dir / 'tokens.json'}")
     return 0
 

@@ -11,12 +11,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import urllib3
 import yaml
 
 from bindings.devstack import daprd, kafka, procs
 from bindings.devstack.cache import write_private as _write_private
 from bindings.devstack.plan import Pair
-from bindings.devstack.render import DAPR, ROOT, app_spec, component_files, load, set_metadata
+from bindings.devstack.render import DAPR, LOCAL_SECRET_STORE, ROOT, app_spec, component_files, load, set_metadata
+from bindings.manifests.dapr_cluster import secret_scope
+from bindings.triggers import FUNCTIONS
 
 KAFKA_PORT = 9092
 CONTROLLER_PORT = 9093
@@ -118,8 +121,9 @@ class Stack:
     def resources_dir(self) -> Path:
         return self.run_dir / "resources"
 
-    def config_file(self) -> Path:
-        return self.run_dir / "config.yaml"
+    def config_file(self, function: str) -> Path:
+        """The function's own Configuration: dapr/config.yaml with its secret scopes, as in the cluster."""
+        return self.run_dir / "config" / f"{function}.yaml"
 
     def _render_resources(self) -> None:
         """The committed components with this data dir's paths and ports; everything else verbatim."""
@@ -139,11 +143,21 @@ class Stack:
         if resolution is not None:
             resolution["connectionString"] = str(self.data_dir / "nameresolution.db")
         config["spec"]["tracing"]["zipkin"]["endpointAddress"] = f"http://127.0.0.1:{self.zipkin_port}/api/v2/spans"
-        self.config_file().write_text(yaml.safe_dump(config, sort_keys=False))
+        shutil.rmtree(self.run_dir / "config", ignore_errors=True)
+        for fn in FUNCTIONS.values():
+            # Each sidecar may read exactly its function's declared secrets, as the cluster's scopes allow.
+            config["spec"]["secrets"] = {"scopes": [secret_scope(LOCAL_SECRET_STORE, fn)]}
+            path = self.config_file(fn.name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(yaml.safe_dump(config, sort_keys=False))
 
     # --- functions ------------------------------------------------------------------------------------------
-    def start(self, pairs: Iterable[Pair], env: dict[str, str] | None = None) -> None:
-        """Start every pair's daprd, then its app once the sidecar's components are up; wait until all are healthy."""
+    def start(self, pairs: Iterable[Pair], env: dict[str, str] | None = None) -> dict[str, str]:
+        """Start every pair's daprd, then its app once the sidecar's components are up; wait until all are healthy.
+
+        An app that serves but says it is not ready for a reason waiting cannot fix (send-reminder without a
+        SendGrid key) is not waited for: it is returned, pair name -> reason, for the caller to report.
+        """
         pairs = list(pairs)
         binary = daprd.ensure()
         tokens = self.tokens()
@@ -168,7 +182,19 @@ class Stack:
             )
         apps = [(p, self._start_app(p, tokens, env or {})) for p in pairs]
         auth = {"dapr-api-token": tokens["DAPR_API_TOKEN"]}
+        not_ready: dict[str, str] = {}
         for p, pid in apps:
+            procs.wait_for(
+                f"{p.name}: app answering /healthz on :{p.app_port}",
+                lambda p=p: _readiness(p) is not None,
+                timeout=START_TIMEOUT_S,
+                pid=pid,
+                log=self.app_log(p),
+            )
+            reason = _readiness(p)
+            if reason and reason != DATABASE_DOWN:
+                not_ready[p.name] = reason
+                continue
             # Reachable through its own daprd: only once daprd's app health probe has passed does it forward calls.
             procs.wait_for(
                 f"{p.name}: app on :{p.app_port} healthy through daprd :{p.http_port}",
@@ -177,6 +203,7 @@ class Stack:
                 pid=pid,
                 log=self.app_log(p),
             )
+        return not_ready
 
     def daprd_cmd(self, binary: Path, p: Pair) -> list[str]:
         flags: dict[str, Any] = {
@@ -192,7 +219,7 @@ class Stack:
             "metrics-port": p.metrics_port,
             "metrics-listen-address": "127.0.0.1",
             "resources-path": self.resources_dir(),
-            "config": self.config_file(),
+            "config": self.config_file(p.function),
             "log-level": "info",
             "app-health-check-path": "/healthz",
             "dapr-graceful-shutdown-seconds": 5,
@@ -256,3 +283,19 @@ class Stack:
         for f in pidfiles:
             f.replace(batch / f.name)
         return procs.stop_all(batch)
+
+
+DATABASE_DOWN = "database unavailable"  # the reason bindings/app.py's /healthz gives; waiting can fix that one
+
+
+def _readiness(p: Pair) -> str | None:
+    """The app's /healthz, asked directly (through daprd a 503 is retried and trips its breaker): an empty
+    string when ready, the reason when not ready, None while it does not answer."""
+    try:
+        resp = urllib3.request("GET", f"http://127.0.0.1:{p.app_port}/healthz", timeout=2.0, retries=False)
+        body = json.loads(resp.data) if resp.status in (200, 503) else None
+    except (urllib3.exceptions.HTTPError, ValueError):
+        return None
+    if not isinstance(body, dict):
+        return None
+    return "" if resp.status == 200 else str(body.get("reason") or "not ready")

@@ -63,7 +63,8 @@ class Runtime:
 
     @classmethod
     def build(cls, data_dir: Path, functions: list[str] | None = None, pool_size: int = 10) -> Runtime:
-        settings = settings_from_env(data_dir, secret_store="local-secret-store")
+        # Mail: SendGrid when the secrets file holds a key, else .eml files (MAIL_SINK may choose otherwise).
+        settings = settings_from_env(data_dir, defaults={"mail_sink": "auto"}, secret_store="local-secret-store")
         url = postgres.database_url(data_dir)
         db = Database(url, max_size=pool_size, name="embedded").open()
         migrate(db)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from functions.errors import Transient
+from functions.secret_catalogue import JWT, JWT_SIGNING_KEY
 
 log = logging.getLogger("bindings.secrets")
 
@@ -21,7 +22,7 @@ def ensure_file(data_dir: Path) -> Path:
     path = data_dir / FILE_NAME
     data_dir.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        content = {"jwt-secret": {"signing-key": random.token_urlsafe(48)}}
+        content = {JWT: {JWT_SIGNING_KEY: random.token_urlsafe(48)}}
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             json.dump(content, f, indent=2)

@@ -1,4 +1,4 @@
-"""`python -m bindings manifests`: render k8s/, the Procfile and the table-derived parts of dapr/.
+"""`python -m bindings manifests`: render k8s/, the Procfile, the table-derived parts of dapr/ and of docs/.
 
 Each renderer maps the repository root to {relative path: text}. Renderers run in order and each
 one's files are written before the next runs, because later ones read `dapr/` (a renderer of
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from bindings.manifests import base, local, overlays
+from bindings.manifests import base, docs, local, overlays
 
 Renderer = Callable[[Path], dict[str, str]]
 
@@ -28,6 +28,7 @@ RENDERERS: list[Renderer] = [
     _devstack,  # dapr.yaml (multi-app run file), dapr/standalone/, dapr/cluster/
     base.render,  # k8s/base
     overlays.render,  # k8s/overlays, k8s/secrets
+    docs.render,  # the rendered sections of docs/ (the secrets table)
 ]
 GENERATED_DIRS = ("k8s/base", "k8s/overlays", "k8s/secrets")
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bindings.manifests import dapr_cluster, facts, ingress, kafka, network, scaling, workloads
+from bindings.manifests import dapr_cluster, facts, ingress, kafka, network, scaling, secrets, workloads
 from bindings.manifests.yamltext import dump
 
 BASE = "k8s/base"
@@ -19,12 +19,14 @@ def _pubsub_facts(root: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str]
 
 
 def function_files(root: Path) -> dict[str, str]:
-    config = dapr_cluster.config_name(root)
+    """One file per function: its identity (service account, secret Role, Dapr Configuration), then its workload."""
     pubsubs, offsets = _pubsub_facts(root)
     files = {}
     for fn in facts.functions():
         docs = [
-            workloads.deployment(fn, config),
+            *secrets.rbac(fn),
+            dapr_cluster.configuration(root, fn),
+            workloads.deployment(fn, dapr_cluster.configuration_name(fn)),
             workloads.disruption_budget(fn),
             *scaling.render(fn, pubsubs, offsets),
         ]
@@ -36,7 +38,6 @@ def render(root: Path) -> dict[str, str]:
     public = ingress.public_functions()
     files = {
         f"{BASE}/namespace.yaml": dump(network.namespace()),
-        f"{BASE}/rbac.yaml": dump(*network.rbac()),
         f"{BASE}/network-policies.yaml": dump(*network.policies(public)),
         f"{BASE}/dapr-resources.yaml": dump(*dapr_cluster.render(root), note=DAPR_NOTE),
         f"{BASE}/kafka.yaml": dump(*kafka.kafka_cluster()),

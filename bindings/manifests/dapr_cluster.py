@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from bindings.manifests import facts, ingress, kafka
-from bindings.manifests.secrets import app_secret_names
+from bindings.triggers import Function
 
 SECRET_STORE = "kubernetes"  # built into every daprd on Kubernetes; needs no component
 ZIPKIN = "http://zipkin.observability.svc.cluster.local:9411/api/v2/spans"
@@ -82,29 +82,32 @@ def offset_reset_policy(component: dict[str, Any]) -> str:
     return OFFSET_RESET[meta(component).get("initialOffset") or "newest"]
 
 
-def configuration(root: Path) -> list[dict[str, Any]]:
-    out = []
-    for name, doc in _by_kind(root, "Configuration").items():
-        doc["metadata"] = {"name": name, "namespace": facts.NAMESPACE}
-        spec = doc["spec"]
-        # mTLS is the control plane's (the `daprsystem` Configuration, on by default); the app's
-        # Configuration schema requires sentry fields there that only the control plane knows.
-        spec.pop("mtls", None)
-        if "zipkin" in spec.get("tracing", {}):
-            spec["tracing"]["zipkin"]["endpointAddress"] = ZIPKIN
-        for policy in spec.get("accessControl", {}).get("policies", []):
-            # Callers are identified as <namespace>/<app-id>: the ingress controller lives in its own.
-            is_ingress = policy.get("appId") == ingress.INGRESS_APP_ID
-            policy["namespace"] = ingress.INGRESS_NAMESPACE if is_ingress else facts.NAMESPACE
-        spec["secrets"] = {
-            "scopes": [{"storeName": SECRET_STORE, "defaultAccess": "deny", "allowedSecrets": app_secret_names()}]
-        }
-        out.append(doc)
-    return out
+def configuration(root: Path, fn: Function) -> dict[str, Any]:
+    """The function's own Configuration: the shared tracing, metrics and access control, and secret
+    scopes that allow exactly the secrets it declares (its Role allows the same, bindings/manifests/secrets.py)."""
+    (doc,) = _by_kind(root, "Configuration").values()
+    doc["metadata"] = {"name": configuration_name(fn), "namespace": facts.NAMESPACE, "labels": facts.labels(fn)}
+    spec = doc["spec"]
+    # mTLS is the control plane's (the `daprsystem` Configuration, on by default); the app's
+    # Configuration schema requires sentry fields there that only the control plane knows.
+    spec.pop("mtls", None)
+    if "zipkin" in spec.get("tracing", {}):
+        spec["tracing"]["zipkin"]["endpointAddress"] = ZIPKIN
+    for policy in spec.get("accessControl", {}).get("policies", []):
+        # Callers are identified as <namespace>/<app-id>: the ingress controller lives in its own.
+        is_ingress = policy.get("appId") == ingress.INGRESS_APP_ID
+        policy["namespace"] = ingress.INGRESS_NAMESPACE if is_ingress else facts.NAMESPACE
+    spec["secrets"] = {"scopes": [secret_scope(SECRET_STORE, fn)]}
+    return doc
 
 
-def config_name(root: Path) -> str:
-    return configuration(root)[0]["metadata"]["name"]
+def secret_scope(store: str, fn: Function) -> dict[str, Any]:
+    """Dapr's secret scoping for one store: deny all but the function's declared secrets."""
+    return {"storeName": store, "defaultAccess": "deny", "allowedSecrets": list(fn.secrets)}
+
+
+def configuration_name(fn: Function) -> str:
+    return fn.name
 
 
 def resiliency(root: Path) -> list[dict[str, Any]]:
@@ -116,4 +119,5 @@ def resiliency(root: Path) -> list[dict[str, Any]]:
 
 
 def render(root: Path) -> list[dict[str, Any]]:
-    return [*components(root), *configuration(root), *resiliency(root)]
+    """The shared resources; each function's Configuration goes into its own file (bindings/manifests/base.py)."""
+    return [*components(root), *resiliency(root)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bindings.manifests import facts, kafka, secrets, workloads
+from bindings.manifests import facts, kafka
 from bindings.manifests.ingress import INGRESS_NAMESPACE
 from bindings.triggers import Function
 
@@ -31,39 +31,6 @@ def namespace() -> dict[str, Any]:
             },
         },
     }
-
-
-def rbac() -> list[dict[str, Any]]:
-    """The sidecars read secrets through the pods' service account: get on the named ones only."""
-    name = "dapr-secret-reader"
-    meta = {"namespace": facts.NAMESPACE}
-    return [
-        {
-            "apiVersion": "v1",
-            "kind": "ServiceAccount",
-            "metadata": {"name": workloads.SERVICE_ACCOUNT, **meta},
-        },
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "Role",
-            "metadata": {"name": name, **meta},
-            "rules": [
-                {
-                    "apiGroups": [""],
-                    "resources": ["secrets"],
-                    "verbs": ["get"],
-                    "resourceNames": secrets.app_secret_names(),
-                }
-            ],
-        },
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "RoleBinding",
-            "metadata": {"name": name, **meta},
-            "subjects": [{"kind": "ServiceAccount", "name": workloads.SERVICE_ACCOUNT, "namespace": facts.NAMESPACE}],
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
-        },
-    ]
 
 
 def _policy(name: str, selector: dict[str, Any], **spec: Any) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from bindings.procfile import command_for
 from bindings.triggers import Function
 
 IMAGE = "todo-functions"  # the overlays pin name and tag with kustomize `images:`
-SERVICE_ACCOUNT = "todo-functions"
 CRON_REPLICAS = 2  # a cron binding cannot wake a pod, so never zero; the tick claim makes two safe
 HEALTH = "/healthz"
 
@@ -92,7 +91,7 @@ def deployment(fn: Function, config: str) -> dict[str, Any]:
         "template": {
             "metadata": {"labels": facts.labels(fn), "annotations": dapr_annotations(fn, config)},
             "spec": {
-                "serviceAccountName": SERVICE_ACCOUNT,
+                "serviceAccountName": secrets.service_account(fn),
                 "terminationGracePeriodSeconds": 30,
                 "securityContext": {
                     "runAsNonRoot": True,

@@ -125,7 +125,7 @@ def test_expired_token_is_401(api, runtime):
     from bindings import auth
 
     deps = runtime.deps["todo-api"]
-    key = auth.signing_key(deps.secrets, deps.settings)
+    key = auth.signing_key(deps.secrets)
     old = auth.issue(key, deps.settings, "alice", ttl=timedelta(seconds=-120))
     resp = api.get("/api/tasks", headers={"Authorization": f"Bearer {old}"})
     assert resp.status_code == 401 and "expired" in resp.get_json()["detail"]

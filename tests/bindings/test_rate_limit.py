@@ -67,7 +67,7 @@ def test_100_simultaneous_requests_admit_exactly_the_limit(roomy_runtime):
     from bindings import auth
 
     deps = roomy_runtime.deps["todo-api"]
-    bearer = "Bearer " + auth.issue(auth.signing_key(deps.secrets, deps.settings), deps.settings, "alice")
+    bearer = "Bearer " + auth.issue(auth.signing_key(deps.secrets), deps.settings, "alice")
     # A clock fixed mid-window: the race is about counting, not about a window boundary.
     app = create_app("todo-api", dataclasses.replace(deps, clock=lambda: NOON), app_token="")
     barrier, statuses, lock = threading.Barrier(100), [], threading.Lock()

@@ -41,12 +41,16 @@ class RealDapr:
         self.tokens = stack.tokens()
         self._running: dict[str, list[Pair]] = {}
         self._env: dict[str, dict[str, str]] = {}
+        self.not_ready: dict[str, str] = {}  # pair name -> the reason its /healthz gave
 
-    def pairs(self, function: str, replicas: int = 1, env: dict[str, str] | None = None) -> list[Pair]:
+    def pairs(
+        self, function: str, replicas: int = 1, env: dict[str, str] | None = None, *, ready: bool = True
+    ) -> list[Pair]:
         """Start `function` with `replicas` app + daprd pairs, once per session.
 
         A different count restarts it, and so does an `env` (for the apps) other than the running one's;
-        `env=None` takes the pairs as they run, `env={}` asks for the defaults.
+        `env=None` takes the pairs as they run, `env={}` asks for the defaults. An app that reports itself
+        not ready fails the call unless `ready=False`; its reason is in `not_ready`.
         """
         running = self._running.get(function)
         same_env = env is None or env == self._env.get(function, {})
@@ -55,9 +59,13 @@ class RealDapr:
         if running:
             self.stack.stop(p.name for p in running)
         pairs = dynamic_plan({function: replicas}, procs.free_port)
-        self.stack.start(pairs, env)
+        for p in pairs:
+            self.not_ready.pop(p.name, None)
+        self.not_ready.update(self.stack.start(pairs, env))
         self._running[function] = pairs
         self._env[function] = dict(env or {})
+        if ready and (unready := {p.name: self.not_ready[p.name] for p in pairs if p.name in self.not_ready}):
+            raise AssertionError(f"started but not ready: {unready}")
         return pairs
 
     @contextmanager
@@ -67,6 +75,8 @@ class RealDapr:
         replicas: int = 1,
         env: dict[str, str] | None = None,
         secrets: dict[str, dict[str, str]] | None = None,
+        *,
+        ready: bool = True,
     ) -> Iterator[list[Pair]]:
         """`function` restarted with `env` for its apps and `secrets` added to the local-file store.
 
@@ -79,7 +89,7 @@ class RealDapr:
         if secrets:
             _replace_private(path, json.dumps({**json.loads(original), **secrets}, indent=2))
         try:
-            yield self._restart(function, replicas, env or {})
+            yield self._restart(function, replicas, env or {}, ready=ready)
         finally:
             _replace_private(path, original)
             if before:
@@ -87,11 +97,11 @@ class RealDapr:
             else:
                 self.stack.stop(p.name for p in self._running.pop(function, []))
 
-    def _restart(self, function: str, replicas: int, env: dict[str, str]) -> list[Pair]:
+    def _restart(self, function: str, replicas: int, env: dict[str, str], *, ready: bool = True) -> list[Pair]:
         running = self._running.pop(function, [])
         if running:
             self.stack.stop(p.name for p in running)
-        return self.pairs(function, replicas, env)
+        return self.pairs(function, replicas, env, ready=ready)
 
     def api(self, method: str, path: str, body: Any = None, user: str | None = "alice", **claims: Any):
         """todo-api through its own daprd, as a user: api("POST", "api/tasks/<id>/complete")."""
@@ -108,7 +118,7 @@ class RealDapr:
     def bearer(self, user: str = "alice", **claims: Any) -> str:
         """A user token signed with the key in the local-file secret store that daprd serves."""
         settings = Settings(data_dir=self.stack.data_dir)
-        key = auth.signing_key(FileSecrets(self.stack.data_dir / "secrets.json"), settings)
+        key = auth.signing_key(FileSecrets(self.stack.data_dir / "secrets.json"))
         return "Bearer " + auth.issue(key, settings, user, **claims)
 
     def invoke(

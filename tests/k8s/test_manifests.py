@@ -39,7 +39,7 @@ def test_each_deployment_carries_the_dapr_annotations_of_its_function(name):
     pod = _docs(fn)["Deployment"]["spec"]["template"]
     notes = pod["metadata"]["annotations"]
     (container,) = pod["spec"]["containers"]
-    config = next(d for d in _base("dapr-resources.yaml") if d["kind"] == "Configuration")
+    config = _docs(fn)["Configuration"]
     assert notes["dapr.io/app-id"] == name
     assert notes["dapr.io/app-port"] == str(container["ports"][0]["containerPort"])
     assert notes["dapr.io/config"] == config["metadata"]["name"]
@@ -120,13 +120,36 @@ def test_every_topic_and_dead_letter_topic_is_a_kafka_topic():
     assert {*TOPICS, *(f"{t}-dlq" for t in TOPICS)} <= declared
 
 
-def test_the_sidecars_may_read_exactly_the_secrets_the_functions_use():
-    role = next(d for d in _base("rbac.yaml") if d["kind"] == "Role")
-    config = next(d for d in _base("dapr-resources.yaml") if d["kind"] == "Configuration")
-    (scope,) = config["spec"]["secrets"]["scopes"]
-    assert role["rules"][0]["resourceNames"] == scope["allowedSecrets"] == secrets.app_secret_names()
-    assert {"database-secret", "jwt-secret"} <= set(scope["allowedSecrets"])
-    assert role["rules"][0]["verbs"] == ["get"]
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_each_pod_may_read_exactly_its_declared_secrets_as_its_own_service_account(name):
+    """The declaration itself is checked against what each function really reads (tests/conftest.py records
+    every read) and against a real API server's RBAC and a real daprd's scopes (tests/cluster)."""
+    docs = _docs(FUNCTIONS[name])
+    pod = docs["Deployment"]["spec"]["template"]
+    account = pod["spec"]["serviceAccountName"]
+    assert account == docs["ServiceAccount"]["metadata"]["name"] == name
+    binding = docs["RoleBinding"]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": account, "namespace": "todo-app"}]
+    assert binding["roleRef"]["name"] == docs["Role"]["metadata"]["name"]
+    (rule,) = docs["Role"]["rules"]
+    assert rule == {
+        "apiGroups": [""],
+        "resources": ["secrets"],
+        "verbs": ["get"],
+        "resourceNames": list(FUNCTIONS[name].secrets),
+    }
+    (scope,) = docs["Configuration"]["spec"]["secrets"]["scopes"]
+    assert scope == {"storeName": "kubernetes", "defaultAccess": "deny", "allowedSecrets": rule["resourceNames"]}
+    assert pod["metadata"]["annotations"]["dapr.io/config"] == docs["Configuration"]["metadata"]["name"]
+
+
+def test_no_service_account_or_role_is_shared_between_functions():
+    accounts = [d for p in (BASE / "functions").glob("*.yaml") for d in load(p) if d["kind"] == "ServiceAccount"]
+    assert sorted(a["metadata"]["name"] for a in accounts) == sorted(FUNCTIONS)
+    everywhere = [d for p in BASE.rglob("*.yaml") for d in load(p)]
+    bindings = [d for d in everywhere if d["kind"] in ("RoleBinding", "ClusterRoleBinding")]
+    assert len(bindings) == len(FUNCTIONS) and all(len(b["subjects"]) == 1 for b in bindings)
+    assert not [d for d in everywhere if d["kind"] == "ClusterRole"]
 
 
 def test_secret_templates_hold_placeholders_only():
@@ -153,8 +176,9 @@ def test_the_ingress_goes_through_the_controllers_sidecar_to_the_function_that_s
     assert "conversations" in ingresses
 
 
-def test_the_access_policy_admits_the_ingress_controller_from_its_own_namespace():
-    config = next(d for d in _base("dapr-resources.yaml") if d["kind"] == "Configuration")
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_the_access_policy_admits_the_ingress_controller_from_its_own_namespace(name):
+    config = _docs(FUNCTIONS[name])["Configuration"]
     namespaces = {p["appId"]: p["namespace"] for p in config["spec"]["accessControl"]["policies"]}
     assert namespaces["nginx-ingress"] == "ingress-nginx"
     assert namespaces["todo-operator"] == "todo-app"
@@ -180,7 +204,8 @@ def test_new_functions_render_without_changes_to_the_renderer(monkeypatch, tmp_p
 
     import yaml
 
-    shutil.copytree(ROOT / "dapr", tmp_path / "dapr")
+    for folder in ("dapr", "docs"):  # the sources the renderers read besides the table
+        shutil.copytree(ROOT / folder, tmp_path / folder)
     monkeypatch.setitem(FUNCTIONS, "future-dlq", _MultiTopic("future-dlq", Topic("task-events-dlq"), "m:h", "m:I"))
     monkeypatch.setitem(FUNCTIONS, "future-topic", Function("future-topic", Topic("task-events"), "m:h", "m:I"))
     files = manifests.render_all(tmp_path)

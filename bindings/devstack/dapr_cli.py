@@ -28,11 +28,13 @@ def binary() -> Path:
 
 
 def ensure() -> Path:
+    """The CLI, built once, and its runtime folder laid out around our daprd."""
     out = binary()
     if not out.is_file():
         # The CLI reports these in `dapr version`; apiVersion is the Dapr HTTP API version it speaks.
         ldflags = f"-s -w -X main.version={version()} -X main.apiVersion=1.0"
         build_tools("dapr-cli", {MODULE: out}, ldflags=ldflags, timeout=BUILD_TIMEOUT_S)
+    runtime_root()
     return out
 
 

@@ -61,6 +61,7 @@ def test_dapr_run_f_runs_every_app_and_dapr_stop_f_stops_them():
             run = iso.ns.popen(
                 ["bash", "-euo", "pipefail", "-c", start],
                 cwd=iso.root,
+                env={**os.environ, "SENDGRID_API_KEY": "SG.run-file-test"},  # as the README asks; no mail is sent
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: the guard below kills all of it

@@ -8,9 +8,10 @@ provisioning lays out a root of its own around our daprd instead (no `dapr init`
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
-from bindings.devstack import daprd
+from bindings.devstack import daprd, golang
 from bindings.devstack.cache import cache_dir
 from bindings.devstack.golang import build_tools, required_version
 
@@ -25,6 +26,11 @@ def version() -> str:
 
 def binary() -> Path:
     return cache_dir() / f"dapr-{version()}"
+
+
+def prefetch() -> list[subprocess.Popen[bytes]]:
+    """Start downloading what the CLI's build needs, if it is to be built (see golang.prefetch)."""
+    return [] if binary().is_file() else [golang.prefetch("dapr-cli", [MODULE])]
 
 
 def ensure() -> Path:

@@ -7,8 +7,10 @@ validated and authorized by a real API server, but no Pod runs.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+from bindings.devstack import golang
 from bindings.devstack.cache import cache_dir
 from bindings.devstack.golang import build_tools, required_version
 
@@ -42,6 +44,20 @@ def missing() -> list[str]:
     return [p.name for p in (etcd_binary(), apiserver_binary(), kubectl_binary()) if not p.is_file()]
 
 
+def _kube_targets() -> dict[str, Path]:
+    return {f"{KUBERNETES}/cmd/kube-apiserver": apiserver_binary(), f"{KUBERNETES}/cmd/kubectl": kubectl_binary()}
+
+
+def prefetch() -> list[subprocess.Popen[bytes]]:
+    """Start downloading what the missing binaries need (see golang.prefetch)."""
+    started = []
+    if not etcd_binary().is_file():
+        started.append(golang.prefetch("etcd", [ETCD]))
+    if not all(p.is_file() for p in _kube_targets().values()):
+        started.append(golang.prefetch("kube", list(_kube_targets())))
+    return started
+
+
 def ensure_etcd() -> Path:
     out = etcd_binary()
     if not out.is_file():
@@ -51,11 +67,10 @@ def ensure_etcd() -> Path:
 
 def ensure_kube() -> tuple[Path, Path]:
     """kube-apiserver and kubectl, in one `go build`: they share most of client-go and apimachinery."""
-    apiserver, kubectl = apiserver_binary(), kubectl_binary()
-    if not (apiserver.is_file() and kubectl.is_file()):
-        targets = {f"{KUBERNETES}/cmd/kube-apiserver": apiserver, f"{KUBERNETES}/cmd/kubectl": kubectl}
+    targets = _kube_targets()
+    if not all(p.is_file() for p in targets.values()):
         build_tools("kube", targets, ldflags=_version_ldflags(kubernetes_version()), timeout=BUILD_TIMEOUT_S)
-    return apiserver, kubectl
+    return apiserver_binary(), kubectl_binary()
 
 
 def _version_ldflags(version: str) -> str:

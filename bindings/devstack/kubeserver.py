@@ -103,7 +103,7 @@ class KubeServer:
         token = secrets.token_hex(16)
         # The token file's columns: token, user name, uid, groups. system:masters passes every RBAC check.
         write_private(self.run_dir / "tokens.csv", f"{token},admin,admin-uid,system:masters\n")
-        etcd_port, peer_port, api_port = _distinct_free_ports(3)
+        etcd_port, peer_port, api_port = procs.free_ports(3)
         self._write_state({"url": f"https://127.0.0.1:{api_port}", "token": token, "etcd_port": etcd_port})
         self._start_etcd(etcd_port, peer_port, timeout)
         self._start_apiserver(etcd_port, api_port, token, timeout)
@@ -185,10 +185,3 @@ class KubeServer:
 
     def _read_state(self) -> dict[str, Any]:
         return json.loads(self._state.read_text())
-
-
-def _distinct_free_ports(count: int) -> list[int]:
-    ports: set[int] = set()
-    while len(ports) < count:
-        ports.add(procs.free_port())
-    return sorted(ports)

@@ -48,10 +48,7 @@ class SecretsSidecar:
         (resources / "kubernetes.yaml").write_text(yaml.safe_dump(component))
         config = self.workdir / "config.yaml"
         config.write_text(yaml.safe_dump(self.config))
-        ports = set()
-        while len(ports) < 4:
-            ports.add(procs.free_port())
-        self.http_port, grpc, internal, metrics = sorted(ports)
+        self.http_port, grpc, internal, metrics = procs.free_ports(4)
         binary = daprd.locate()
         assert binary is not None, "daprd is not provisioned"
         cmd = [

@@ -7,6 +7,7 @@ with the dependencies it built, so the same adapter serves both ways of running.
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import time
 
@@ -14,12 +15,13 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bindings import cron_route, http_routes, topic_route
-from bindings.observability import configure_logging, metrics, trace_id, trace_of
-from bindings.outcomes import problem
+from bindings.observability import configure_logging, metrics, new_trace_id, trace_id, trace_of
+from bindings.outcomes import problem, unexpected
 from bindings.triggers import Cron, DeadLetterTopics, Invoke, Topic, get
 from functions.deps import Deps
 
 _OPEN_PATHS = {"/healthz"}
+log = logging.getLogger("bindings.app")
 
 
 def create_app(function: str, deps: Deps | None = None, *, app_token: str | None = None) -> Flask:
@@ -40,8 +42,11 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
 
     @app.before_request
     def _before() -> Response | None:
-        g.trace_token = trace_id.set(trace_of(request.headers.get("traceparent")))
+        g.trace_token = trace_id.set(trace_of(request.headers.get("traceparent")) or new_trace_id())
         g.started = time.perf_counter()
+        raw_path = request.environ.get("PATH_INFO", "")  # request.path has a leading "//" made into "/"
+        if "//" in raw_path:  # so werkzeug would serve "//api/tasks" but not "/api//tasks": refuse both alike
+            return problem(404, "Not found", _no_route(request.method, raw_path))
         if token and request.path not in _OPEN_PATHS:
             sent = request.headers.get("dapr-api-token", "")
             if not hmac.compare_digest(sent.encode(), token.encode()):
@@ -82,8 +87,32 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
     if fn.adhoc:
         http_routes.install(app, fn, deps, fn.adhoc)
 
+    # "/api//tasks" must not become a redirect to "/api/tasks" (an HTML page): it is a 404 problem.
+    app.url_map.merge_slashes = False
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
-        return problem(exc.code or 500, exc.name, exc.description or exc.name)
+        if exc.code == 404:
+            resp = problem(404, "Not found", _no_route(request.method, request.path))
+        else:
+            resp = problem(exc.code or 500, exc.name, exc.description or exc.name)
+        # MethodNotAllowed's Allow header (RFC 9110 15.5.6) and any other the exception carries.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                resp.headers[name] = value
+        return resp
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        return unexpected(exc, log, function=fn.name, path=request.path)
 
     return app
+
+
+def _no_route(method: str, path: str) -> str:
+    hint = ""
+    if "//" in path:
+        hint = " (an empty path segment: '//')"
+    elif len(path) > 1 and path.endswith("/"):
+        hint = " (routes have no trailing slash)"
+    return f"no route for {method} {path}{hint}"

@@ -87,11 +87,9 @@ def _token(args: argparse.Namespace) -> int:
     from bindings.wiring import settings_from_env
 
     if args.timezone:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        from functions.domain.types import is_zone
 
-        try:
-            ZoneInfo(args.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        if not is_zone(args.timezone):
             print(f"unknown IANA time zone {args.timezone!r}", file=sys.stderr)
             return 2
     settings = settings_from_env(args.data_dir)
@@ -142,7 +140,7 @@ def _invoke(args: argparse.Namespace) -> int:
     try:
         client = runtime.apps[fn.name].test_client()
         if isinstance(fn.trigger, Cron):
-            resp = client.post("/run", json=payload or {})
+            resp = client.post("/run", json=payload if payload is not None else {})
         elif isinstance(fn.trigger, Topic):
             resp = client.post(
                 fn.trigger.route,

@@ -23,6 +23,7 @@ from bindings.embedded.cron import Scheduler
 from bindings.embedded.resiliency import inbound_retry, seconds
 from bindings.embedded.secrets import FileSecrets, ensure_file
 from bindings.embedded.state import TableState, component_metadata, key_prefix
+from bindings.outcomes import problem
 from bindings.schedules import cron_components
 from bindings.triggers import FUNCTIONS, Invoke
 from bindings.wiring import make_deps, settings_from_env
@@ -117,16 +118,11 @@ class Runtime:
                 if app_id in apps and rest.startswith(method_prefix):
                     environ = {**environ, "PATH_INFO": "/" + rest[len(method_prefix) :]}
                     return apps[app_id].wsgi_app(environ, start_response)
-                start_response("404 Not Found", [("Content-Type", "application/problem+json")])
-                return [
-                    json.dumps(
-                        {
-                            "title": "Not found",
-                            "status": 404,
-                            "detail": f"no function {app_id!r} in this runtime",
-                        }
-                    ).encode()
-                ]
+                if app_id in apps:
+                    detail = f"expected /v1.0/invoke/{app_id}/method/<path>, not {path}"
+                else:
+                    detail = f"no function {app_id!r} in this runtime; known: {', '.join(sorted(apps))}"
+                return problem(404, "Not found", detail)(environ, start_response)
             owner = _owner_of(path, prefixes)
             return apps[owner].wsgi_app(environ, start_response)
 

@@ -10,6 +10,7 @@ from functions import task_cache
 from functions.context import Context
 from functions.deps import Deps
 from functions.domain import recurrence
+from functions.domain.reminders import ReminderSpec, falls_too_early
 from functions.domain.tasks import CreateTask, Task, TaskPage, TaskQuery, TaskRef, UpdateTask
 from functions.domain.users import User
 from functions.errors import Invalid, NotFound
@@ -32,6 +33,12 @@ def _rule(rule: str, due_at: Any, zone: str) -> str:
         raise Invalid(str(exc), field="recurrence") from exc
 
 
+def _check_reminder_times(specs: list[ReminderSpec], due_at: Any) -> None:
+    for i, spec in enumerate(specs):
+        if spec.before is not None and due_at is not None and falls_too_early(due_at, spec.before):
+            raise Invalid("due_at minus 'before' falls before 0001-01-02T00:00:00Z", field=f"reminders.{i}.before")
+
+
 def _load(tx: Tx, user: User, task_id: UUID) -> Task:
     task = tasks.get(tx, user.id, task_id, for_update=True)
     if task is None:
@@ -43,6 +50,7 @@ def create_task(cmd: CreateTask, deps: Deps, ctx: Context) -> Task:
     user = ctx.require_user()
     now = deps.clock()
     task_id = uuid4()
+    _check_reminder_times(cmd.reminders, cmd.due_at)
     with deps.db.transaction() as tx:
         tasks.ensure_user(tx, user.id, user.email, user.timezone)
         zone = _zone_for(tx, user, cmd.timezone)
@@ -95,12 +103,17 @@ def update_task(cmd: UpdateTask, deps: Deps, ctx: Context) -> Task:
         if rule is not None and due_at is None:
             raise Invalid("recurrence needs due_at: the first due date anchors the series", field="due_at")
         fields.update(_series_change(tx, user, before, changes, rule, due_at, zone, now))
-        if "due_at" in changes and due_at != before.due_at:
-            reminders.replan(tx, before.id, due_at, now)
         if cmd.reminders is not None:
             if due_at is None and any(r.before is not None for r in cmd.reminders):
                 raise Invalid("a reminder with 'before' needs due_at", field="reminders")
-            reminders.cancel_pending(tx, before.id, now)
+            _check_reminder_times(cmd.reminders, due_at)
+            reminders.cancel_pending(tx, before.id, now)  # replaced: the new due time moves none of them
+        if "due_at" in changes and due_at != before.due_at:
+            longest = reminders.longest_live_before(tx, before.id)
+            if due_at is not None and longest is not None and falls_too_early(due_at, longest):
+                raise Invalid("due_at would move a 'before' reminder before 0001-01-02T00:00:00Z", field="due_at")
+            reminders.replan(tx, before.id, due_at, now)
+        if cmd.reminders is not None:
             reminders.plan(tx, before.id, user.id, cmd.reminders, due_at)
         if fields:
             tasks.update(tx, before.id, fields, now)

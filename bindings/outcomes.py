@@ -61,7 +61,7 @@ def problem_for(exc: BaseException, log: logging.Logger = _log, **context: Any) 
         return unexpected(exc, log, **context)
     if isinstance(exc, FunctionError):
         extra = {"errors": [{"field": exc.field, "message": exc.detail}]} if exc.field else {}
-        return problem(exc.status, exc.title, exc.detail, **extra)
+        return problem(exc.status, exc.title, exc.detail, **exc.extra, **extra)
     return unexpected(exc, log, **context)
 
 

@@ -36,6 +36,12 @@ def spawn_next(tx: Tx, deps: Deps, task_id: UUID, *, healed: bool = False) -> Sp
     """Create the first instance after both the completed one's due time and its completion time."""
     now = deps.clock()
     done = series.lock_with_task(tx, task_id)
+    for _ in range(3):
+        # A PATCH may have moved the task to a new series while this waited for the old one's lock
+        # (which it then ended): follow the task, so the new series gets its successor from this event.
+        if done is None or series.of_task(tx, task_id) == done["series_id"]:
+            break
+        done = series.lock_with_task(tx, task_id)
     if done is None:
         return Spawned(completed_task_id=task_id, outcome="not recurring")
     if done["status"] != "done" or done["deleted_at"] is not None:

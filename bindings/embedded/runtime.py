@@ -155,12 +155,35 @@ def _owner_of(path: str, prefixes: dict[str, str]) -> str:
     return "todo-api"
 
 
+class PortInUse(OSError):
+    """The address to serve on is taken; nothing was started."""
+
+
+class _Later:
+    """A WSGI app to be named once the runtime is built: the socket is bound before anything starts."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self.app(environ, start_response)
+
+
 def serve(data_dir: Path, host: str, port: int, threads: int = 8) -> None:
     from waitress import create_server
 
-    runtime = Runtime.build(data_dir)
+    later = _Later()
+    try:
+        server = create_server(later, host=host, port=port, threads=threads, ident="todo-embedded")
+    except OSError as exc:  # before PostgreSQL, migrations or threads: a taken port touches nothing
+        raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    try:
+        runtime = Runtime.build(data_dir)
+    except BaseException:
+        server.close()
+        raise
+    later.app = runtime.wsgi()
     runtime.start_background()
-    server = create_server(runtime.wsgi(), host=host, port=port, threads=threads, ident="todo-embedded")
     log.info(
         "embedded runtime serving",
         extra={"url": f"http://{host}:{port}", "data_dir": str(data_dir), "functions": list(runtime.apps)},

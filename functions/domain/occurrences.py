@@ -88,8 +88,8 @@ def next_after(
 def _following(rule: Rule, local: datetime, zone: ZoneInfo, budget: Budget, start: date | None) -> Iterator[datetime]:
     begin = local.astimezone(UTC)
     last = rrule_expand.LAST_DAY
-    if rule.until is not None:
-        last = min(last, (rule.until + timedelta(days=1)).date())  # a day's margin for the zone's offset
+    if rule.until is not None and rule.until.date() < last:
+        last = rule.until.date() + timedelta(days=1)  # a day's margin for the zone's offset
     wall = local.replace(tzinfo=None)
     for day in rrule_expand.dates(rule, local.date(), budget, start=start, last=last):
         instant = resolve(datetime.combine(day, wall.time()), zone)

@@ -45,12 +45,12 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
         g.trace_token = trace_id.set(trace_of(request.headers.get("traceparent")) or new_trace_id())
         g.started = time.perf_counter()
         raw_path = request.environ.get("PATH_INFO", "")  # request.path has a leading "//" made into "/"
-        if "//" in raw_path:  # so werkzeug would serve "//api/tasks" but not "/api//tasks": refuse both alike
-            return problem(404, "Not found", _no_route(request.method, raw_path))
-        if token and request.path not in _OPEN_PATHS:
+        if token and raw_path not in _OPEN_PATHS:
             sent = request.headers.get("dapr-api-token", "")
             if not hmac.compare_digest(sent.encode(), token.encode()):
                 return problem(401, "Unauthorized", "missing or wrong dapr-api-token")
+        if "//" in raw_path:  # so werkzeug would serve "//api/tasks" but not "/api//tasks": refuse both alike
+            return problem(404, "Not found", _no_route(request.method, raw_path))
         return None
 
     @app.teardown_request

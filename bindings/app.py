@@ -44,13 +44,13 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
     def _before() -> Response | None:
         g.trace_token = trace_id.set(trace_of(request.headers.get("traceparent")) or new_trace_id())
         g.started = time.perf_counter()
-        raw_path = request.environ.get("PATH_INFO", "")  # request.path has a leading "//" made into "/"
-        if token and raw_path not in _OPEN_PATHS:
+        if token and request.path not in _OPEN_PATHS:
             sent = request.headers.get("dapr-api-token", "")
             if not hmac.compare_digest(sent.encode(), token.encode()):
                 return problem(401, "Unauthorized", "missing or wrong dapr-api-token")
-        if "//" in raw_path:  # so werkzeug would serve "//api/tasks" but not "/api//tasks": refuse both alike
-            return problem(404, "Not found", _no_route(request.method, raw_path))
+        sent_path = _sent_path(request.environ)
+        if "//" in sent_path:  # servers and werkzeug turn a leading "//" into "/", but no other: refuse alike
+            return problem(404, "Not found", _no_route(request.method, sent_path))
         return None
 
     @app.teardown_request
@@ -107,6 +107,15 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
         return unexpected(exc, log, function=fn.name, path=request.path)
 
     return app
+
+
+def _sent_path(environ: dict[str, object]) -> str:
+    """The path as the client sent it: waitress (REQUEST_URI) and gunicorn (RAW_URI) keep it, PATH_INFO
+    may have lost a leading "//". An absolute-form target (http://host/path) is reduced to its path."""
+    uri = str(environ.get("REQUEST_URI") or environ.get("RAW_URI") or environ.get("PATH_INFO") or "")
+    if uri.startswith(("http://", "https://")):
+        uri = "/" + uri.split("/", 3)[3] if uri.count("/") >= 3 else "/"
+    return uri.split("?", 1)[0]
 
 
 def _no_route(method: str, path: str) -> str:

@@ -84,7 +84,7 @@ def check(rule: Rule, anchor: date, budget: Budget | None = None) -> None:
     budget = budget or Budget()
     full = with_defaults(rule, anchor)
     if not _selects_any_day(full):
-        raise RecurrenceError("the rule selects no date: its BY parts never meet (e.g. BYMONTH=2;BYMONTHDAY=30)")
+        raise RecurrenceError("the rule selects no date: no month or year has a day that all its BY parts select")
     if (
         rule.freq == "DAILY"
         and rule.step % 7 == 0

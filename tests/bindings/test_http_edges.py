@@ -43,8 +43,9 @@ def test_options_answers_with_allow(api, runtime):
 )
 def test_malformed_and_unknown_paths_are_404_problems_not_html_or_redirects(runtime, token, path, hint):
     client = Client(runtime.wsgi())  # as `python -m bindings run` serves them
-    # PATH_INFO as an HTTP server passes it: a test client would read "//api/..." as a host name.
-    resp = client.get("/", environ_overrides={"PATH_INFO": path}, headers={"Authorization": token()})
+    # The environ as waitress makes it: the path as sent in REQUEST_URI, PATH_INFO with "//..." collapsed.
+    environ = {"REQUEST_URI": path, "PATH_INFO": "/" + path.lstrip("/")}
+    resp = client.get("/", environ_overrides=environ, headers={"Authorization": token()})
     assert resp.status_code == 404 and resp.mimetype == PROBLEM
     body = resp.get_json()
     assert body["type"] == "about:blank" and hint in body["detail"]

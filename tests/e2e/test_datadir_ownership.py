@@ -57,6 +57,8 @@ def test_a_second_run_stop_invoke_and_dead_letters_leave_a_live_runtime_alone(li
     assert _cli(live, "invoke", "reminder-check").returncode == 0
     assert _cli(live, "dead-letters", "list").returncode == 0
     _still_serving(live, token)
+    # And over real HTTP (waitress collapses a leading "//" in PATH_INFO): a 404 problem all the same.
+    assert _call(live.base, "GET", "//api/tasks", token)[0] == 404
 
     # Another data dir on the taken port: refused before it starts (or creates) anything.
     elsewhere = tmp_path / "other"

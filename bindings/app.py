@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import os
 import time
 
@@ -15,12 +16,13 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bindings import cron_route, http_routes, topic_route
-from bindings.observability import configure_logging, metrics, trace_id, trace_of
-from bindings.outcomes import problem
+from bindings.observability import configure_logging, metrics, new_trace_id, trace_id, trace_of
+from bindings.outcomes import problem, unexpected
 from bindings.triggers import Cron, DeadLetterTopics, Invoke, Topic, get, resolve
 from functions.deps import Deps
 
 _OPEN_PATHS = {"/healthz"}
+log = logging.getLogger("bindings.app")
 
 
 def create_app(function: str, deps: Deps | None = None, *, app_token: str | None = None) -> Flask:
@@ -41,12 +43,15 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
 
     @app.before_request
     def _before() -> Response | None:
-        g.trace_token = trace_id.set(trace_of(request.headers.get("traceparent")))
+        g.trace_token = trace_id.set(trace_of(request.headers.get("traceparent")) or new_trace_id())
         g.started = time.perf_counter()
         if token and request.path not in _OPEN_PATHS:
             sent = request.headers.get("dapr-api-token", "")
             if not hmac.compare_digest(sent.encode(), token.encode()):
                 return problem(401, "Unauthorized", "missing or wrong dapr-api-token")
+        sent_path = _sent_path(request.environ)
+        if "//" in sent_path:  # servers and werkzeug turn a leading "//" into "/", but no other: refuse alike
+            return problem(404, "Not found", _no_route(request.method, sent_path))
         return None
 
     @app.teardown_request
@@ -85,8 +90,41 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
     if fn.adhoc:
         http_routes.install(app, fn, deps, fn.adhoc)
 
+    # "/api//tasks" must not become a redirect to "/api/tasks" (an HTML page): it is a 404 problem.
+    app.url_map.merge_slashes = False
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
-        return problem(exc.code or 500, exc.name, exc.description or exc.name)
+        if exc.code == 404:
+            resp = problem(404, "Not found", _no_route(request.method, request.path))
+        else:
+            resp = problem(exc.code or 500, exc.name, exc.description or exc.name)
+        # MethodNotAllowed's Allow header (RFC 9110 15.5.6) and any other the exception carries.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                resp.headers[name] = value
+        return resp
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        return unexpected(exc, log, function=fn.name, path=request.path)
 
     return app
+
+
+def _sent_path(environ: dict[str, object]) -> str:
+    """The path as the client sent it: waitress (REQUEST_URI) and gunicorn (RAW_URI) keep it, PATH_INFO
+    may have lost a leading "//". An absolute-form target (http://host/path) is reduced to its path."""
+    uri = str(environ.get("REQUEST_URI") or environ.get("RAW_URI") or environ.get("PATH_INFO") or "")
+    if uri.startswith(("http://", "https://")):
+        uri = "/" + uri.split("/", 3)[3] if uri.count("/") >= 3 else "/"
+    return uri.split("?", 1)[0]
+
+
+def _no_route(method: str, path: str) -> str:
+    hint = ""
+    if "//" in path:
+        hint = " (an empty path segment: '//')"
+    elif len(path) > 1 and path.endswith("/"):
+        hint = " (routes have no trailing slash)"
+    return f"no route for {method} {path}{hint}"

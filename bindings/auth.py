@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from functions.domain.types import is_zone
+from functions.domain.types import is_zone, text_problem
 from functions.ports import Secrets
 from functions.secret_catalogue import JWT, JWT_SIGNING_KEY
 from functions.settings import Settings
@@ -63,11 +63,19 @@ def verify(header: str | None, key: str, settings: Settings) -> User:
     if sub.startswith("@"):
         # Reserved for owners that are not users (the audit records of whole runs: "@system").
         raise Unauthorized("token subject must not start with '@'")
-    return User(id=sub, email=_text(claims.get("email")), timezone=_zone(claims.get("zoneinfo")))
+    return User(id=_stored("sub", sub), email=_email(claims.get("email")), timezone=_zone(claims.get("zoneinfo")))
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _stored(claim: str, value: str) -> str:
+    # The subject and e-mail are written to PostgreSQL: a claim it cannot store is a bad token, not a 500.
+    problem = text_problem(value)
+    if problem:
+        raise Unauthorized(f"token claim {claim!r} {problem}")
+    return value
+
+
+def _email(value: Any) -> str | None:
+    return _stored("email", value) if isinstance(value, str) and value else None
 
 
 def _zone(value: Any) -> str | None:

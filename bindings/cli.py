@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help='cron: the run\'s options; topic: a CloudEvent or its data; todo-api: {"method","path","body","user"}',
     )
-    sub.add_parser("stop", parents=[common], help="stop the data dir's embedded PostgreSQL")
+    stop = sub.add_parser("stop", parents=[common], help="stop the data dir's embedded PostgreSQL")
+    stop.add_argument("--force", action="store_true", help="stop it even while a run or another process uses it")
     man = sub.add_parser("manifests", help="render k8s/, the Procfile and dapr/ entries from the table")
     man.add_argument("--check", action="store_true", help="change nothing; exit 1 when a file differs")
     dead_letters_cli.add_parser(sub, common)
@@ -64,8 +65,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bindings.embedded import postgres
-    from bindings.embedded.runtime import serve
+    from bindings.embedded import datadir_lock, postgres
+    from bindings.embedded.runtime import PortInUse, serve
+
+    # First of all: a second `run` on this data dir must not start, bind, migrate or stop anything.
+    try:
+        lock = datadir_lock.RunLock(args.data_dir).acquire()
+    except datadir_lock.DataDirBusy as exc:
+        print(f"not started: {exc}", file=sys.stderr)
+        return 1
 
     def _terminate(*_: Any) -> None:
         raise KeyboardInterrupt
@@ -73,9 +81,12 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         serve(args.data_dir, args.host, args.port)
+    except PortInUse as exc:
+        print(f"not started: {exc}", file=sys.stderr)
+        return 1
     finally:
-        if not os.environ.get("DATABASE_URL"):
-            postgres.stop(args.data_dir)
+        postgres.release(args.data_dir)  # stops it only when no invoke or dead-letters still uses it
+        lock.release()
     return 0
 
 
@@ -87,11 +98,9 @@ def _token(args: argparse.Namespace) -> int:
     from bindings.wiring import settings_from_env
 
     if args.timezone:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        from functions.domain.types import is_zone
 
-        try:
-            ZoneInfo(args.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        if not is_zone(args.timezone):
             print(f"unknown IANA time zone {args.timezone!r}", file=sys.stderr)
             return 2
     settings = settings_from_env(args.data_dir)
@@ -142,7 +151,7 @@ def _invoke(args: argparse.Namespace) -> int:
     try:
         client = runtime.apps[fn.name].test_client()
         if isinstance(fn.trigger, Cron):
-            resp = client.post("/run", json=payload or {})
+            resp = client.post("/run", json=payload if payload is not None else {})
         elif isinstance(fn.trigger, Topic):
             resp = client.post(
                 fn.trigger.route,
@@ -202,7 +211,25 @@ def _manifests(args: argparse.Namespace) -> int:
 
 
 def _stop(args: argparse.Namespace) -> int:
-    from bindings.embedded import postgres
+    from bindings.embedded import datadir_lock, postgres
 
-    print("stopped" if postgres.stop(args.data_dir) else "not running")
+    holder = datadir_lock.run_holder(args.data_dir)
+    if holder is not None and not args.force:
+        pid = f" (pid {holder})" if holder else ""
+        print(
+            f"not stopped: `python -m bindings run`{pid} is using {args.data_dir}; stop it (Ctrl-C or SIGTERM),"
+            " which stops PostgreSQL too, or pass --force",
+            file=sys.stderr,
+        )
+        return 1
+    if postgres.stop(args.data_dir, force=args.force):
+        print("stopped")
+        return 0
+    if postgres.running(args.data_dir):
+        print(
+            "not stopped: another process (invoke, dead-letters, a test run) is using it; --force stops it anyway",
+            file=sys.stderr,
+        )
+        return 1
+    print("not running")
     return 0

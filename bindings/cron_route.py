@@ -8,13 +8,16 @@ import socket
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from pydantic import BaseModel, ValidationError
 
-from bindings.envelopes import now_utc, parse_read_time
+from bindings.envelopes import EnvelopeError, load_json, now_utc, parse_read_time
 from bindings.instrument import measured
-from bindings.outcomes import classify, problem
+from bindings.observability import trace_id
+from bindings.outcomes import classify, problem, problem_for, unexpected
 from bindings.triggers import Cron, Function, resolve
 from functions.context import Context
 from functions.deps import Deps
+from functions.errors import FunctionError
 from functions.store import ticks
 
 log = logging.getLogger("bindings.cron")
@@ -40,7 +43,7 @@ def install(app: Flask, fn: Function, deps: Deps) -> None:
     @app.route(trigger.route, methods=["OPTIONS"], endpoint="probe")
     def probe() -> Response:
         # daprd's start-up probe: a 2xx means "this app listens for the binding".
-        return Response(status=200)
+        return Response(status=200, headers={"Allow": "OPTIONS, POST"})
 
     @app.post(trigger.route, endpoint="tick")
     def tick() -> Response:
@@ -66,17 +69,30 @@ def install(app: Flask, fn: Function, deps: Deps) -> None:
                 outcome, reason = classify(exc)
                 run.outcome = outcome.value.lower()
                 log.error("tick failed", exc_info=True, extra={"function": fn.name, "reason": reason})
-                return problem(500, "Cron run failed", reason)
+                return problem(500, "Cron run failed", reason, trace_id=trace_id.get())
 
     @app.post("/run", endpoint="run")
     def run_now() -> Response:
         """Ad hoc (Dapr invoke or the CLI): no tick claim, the handler's own locking applies."""
-        body = request.get_json(silent=True) if request.get_data() else {}
-        cmd = model.model_validate(body or {})
         with measured(fn.name, "invoke") as run:
-            result = handler(cmd, deps, Context(function=fn.name))
+            try:
+                cmd = _options(model, request.get_data())
+                result = handler(cmd, deps, Context(function=fn.name))
+            except (EnvelopeError, ValidationError, FunctionError) as exc:
+                run.outcome = "invalid" if not isinstance(exc, FunctionError) or exc.status < 500 else "error"
+                return problem_for(exc, log, function=fn.name, route="/run")
+            except Exception as exc:
+                return unexpected(exc, log, function=fn.name, route="/run")
             run.outcome = "success"
         return jsonify(_dump(result))
+
+
+def _options(model: type[BaseModel], body: bytes) -> BaseModel:
+    """An empty body runs with the defaults; anything else must be a JSON object of the run's options."""
+    options = load_json(body, what="the run's options") if body.strip() else {}
+    if not isinstance(options, dict):
+        raise EnvelopeError(f"the run's options must be a JSON object such as {{}}, not {type(options).__name__}")
+    return model.model_validate(options)
 
 
 def _dump(result: Any) -> Any:

@@ -1,8 +1,15 @@
-"""Transport envelopes -> typed input: CloudEvents, cron ticks, and HTTP route parameters."""
+"""Transport envelopes -> typed input: CloudEvents, cron ticks, and HTTP route parameters.
+
+JSON from the wire is read with `load_json`, at a bounded cost: Python's json module takes what
+RFC 8259 does not (NaN, Infinity), turns `1e999` into inf, converts integer literals of any length
+(quadratic in the digits, and a ValueError past 4300), and recurses once per nesting level (a
+RecursionError, or a structure that breaks a later step). Each is an EnvelopeError that names it.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import typing
 from datetime import UTC, datetime
@@ -13,6 +20,56 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 class EnvelopeError(ValueError):
     """The transport envelope itself is unusable; the message can never succeed (DROP)."""
+
+
+MAX_DEPTH = 64  # our own events nest about 5 deep; dead letters wrap them once more
+MAX_INT_DIGITS = 20  # a 64-bit integer has at most 20
+
+
+def load_json(raw: bytes | str, *, what: str = "the body") -> Any:
+    """Parse JSON text; EnvelopeError for anything malformed, too deep, too long or not finite."""
+    try:
+        value = json.loads(raw, parse_int=_integer, parse_float=_finite, parse_constant=_constant)
+    except RecursionError as exc:
+        raise EnvelopeError(f"{what} nests deeper than {MAX_DEPTH} levels") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise EnvelopeError(f"malformed JSON in {what}: {exc}") from exc
+    _check_depth(value, what)
+    return value
+
+
+def _integer(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise EnvelopeError(f"an integer in the body has {digits} digits; at most {MAX_INT_DIGITS} are accepted")
+    return int(text)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise EnvelopeError(f"the number {text[:40]!r} is out of range")
+    return value
+
+
+def _constant(name: str) -> float:
+    raise EnvelopeError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity)")
+
+
+def _check_depth(value: Any, what: str) -> None:
+    """Iteratively, so that the check itself cannot run out of stack."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            raise EnvelopeError(f"{what} nests deeper than {MAX_DEPTH} levels")
+        stack.extend((child, depth + 1) for child in children)
 
 
 class CloudEventIn(BaseModel):
@@ -36,18 +93,12 @@ class CloudEventIn(BaseModel):
         data = self.data
         # A producer that sent JSON as a string (datacontenttype application/json) still means an object.
         if isinstance(data, str | bytes) and (self.datacontenttype or "application/json").endswith("json"):
-            try:
-                return json.loads(data)
-            except json.JSONDecodeError as exc:
-                raise EnvelopeError(f"data is not valid JSON: {exc.msg}") from exc
+            return load_json(data, what="data")
         return data
 
 
 def parse_cloudevent(body: bytes) -> CloudEventIn:
-    try:
-        raw = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise EnvelopeError(f"body is not JSON: {exc}") from exc
+    raw = load_json(body)
     if not isinstance(raw, dict):
         raise EnvelopeError("a CloudEvent must be a JSON object")
     try:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bindings import auth, rate_limit
-from bindings.envelopes import EnvelopeError, route_input
+from bindings.envelopes import EnvelopeError, load_json, route_input
 from bindings.instrument import measured
-from bindings.outcomes import problem, problem_for
+from bindings.outcomes import problem, problem_for, unexpected
 from bindings.triggers import Function, Route, resolve
 from functions.context import Context
 from functions.deps import Deps
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
     from functions.domain.users import User
 
 log = logging.getLogger("bindings.http")
+
 _JSON_TYPES = ("application/json", "application/merge-patch+json")
 
 
@@ -66,11 +66,10 @@ def _serve(
         return resp
     except RequestEntityTooLarge:
         resp = problem(413, "Payload too large", f"the body exceeds {deps.settings.max_body_bytes} bytes")
-    except (EnvelopeError, FunctionError, ValueError) as exc:  # ValueError covers pydantic's ValidationError
-        resp = problem_for(exc)
-    except Exception as exc:
-        log.exception("unhandled error", extra={"function": fn.name, "route": route.path})
-        resp = problem_for(exc)
+    except (EnvelopeError, ValidationError, FunctionError) as exc:
+        resp = problem_for(exc, log, function=fn.name, route=route.path)
+    except Exception as exc:  # a bug, or input nothing checked: a 500 that is logged, never a silent one
+        resp = unexpected(exc, log, function=fn.name, route=route.path)
     else:
         if result is None:
             resp = Response(status=204 if route.status in (200, 204) else route.status)
@@ -92,8 +91,4 @@ class UnsupportedMediaType(FunctionError):
 def _body() -> Any:
     if request.mimetype not in _JSON_TYPES:
         raise UnsupportedMediaType(f"send the body as application/json, not {request.mimetype or 'nothing'!r}")
-    raw = request.get_data(cache=False)  # MAX_CONTENT_LENGTH has already refused an oversize body
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise EnvelopeError(f"malformed JSON: {exc}") from exc
+    return load_json(request.get_data(cache=False))  # MAX_CONTENT_LENGTH has already refused an oversize body

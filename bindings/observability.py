@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import secrets
 import sys
 from datetime import UTC, datetime
 from functools import cache
@@ -27,6 +28,11 @@ def trace_of(traceparent: str | None) -> str | None:
             return None
         return parts[1]
     return None
+
+
+def new_trace_id() -> str:
+    """A W3C trace id for a request that came without one, so its log lines and a 500 can be matched."""
+    return secrets.token_hex(16)
 
 
 class JsonLines(logging.Formatter):

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
-from bindings.envelopes import EnvelopeError, parse_cloudevent
+from bindings.envelopes import EnvelopeError, load_json, parse_cloudevent
 from bindings.instrument import measured
 from bindings.outcomes import Outcome, classify, topic_reply
 from bindings.triggers import DeadLetterTopics, Function, Topic, resolve
@@ -70,7 +70,7 @@ def deliver_one(
         whole = isinstance(fn.trigger, DeadLetterTopics)
         # dead-letters takes the whole CloudEvent, and dedupes itself: the same id may rightly come
         # back after a replay, which an inbox row would hide.
-        data = model.model_validate({"topic": topic, "event": json.loads(body)} if whole else event.payload())
+        data = model.model_validate({"topic": topic, "event": load_json(body)} if whole else event.payload())
         ctx = Context(function=fn.name, event_id=event.id, event_type=event.type)
         rejected: Rejected | None = None
         with deps.db.transaction() as tx:
@@ -100,9 +100,9 @@ def deliver_one(
 def _bulk_entries(body: bytes) -> list[dict[str, Any]] | None:
     """The entries of daprd's bulk envelope, or None when the body is a single CloudEvent."""
     try:
-        parsed = json.loads(body)
-    except ValueError:
-        return None
+        parsed = load_json(body)
+    except EnvelopeError:
+        return None  # then delivered as a single event, whose parse names the fault
     entries = parsed.get("entries") if isinstance(parsed, dict) and "specversion" not in parsed else None
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else None
 

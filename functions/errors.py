@@ -9,10 +9,11 @@ class FunctionError(Exception):
     status = 500
     title = "Internal error"
 
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
+    def __init__(self, detail: str, *, field: str | None = None, extra: dict[str, object] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        self.extra = extra or {}  # members added to the problem+json, e.g. the id the client should use
 
 
 class Invalid(FunctionError):

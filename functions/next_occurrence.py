@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from functions.deps import Deps
 from functions.domain import occurrences
+from functions.domain.recurrence import RecurrenceError
 from functions.domain.tasks import PRIORITY_NAME
 from functions.store import reminders, series, tasks
 from functions.store.db import Row, Tx
@@ -28,12 +29,19 @@ class Spawned(BaseModel):
     outcome: Outcome
     task_id: UUID | None = None
     due_at: datetime | None = None
+    detail: str | None = None  # why a series ended early: its stored rule could not be evaluated
 
 
 def spawn_next(tx: Tx, deps: Deps, task_id: UUID, *, healed: bool = False) -> Spawned:
     """Create the first instance after both the completed one's due time and its completion time."""
     now = deps.clock()
     done = series.lock_with_task(tx, task_id)
+    for _ in range(3):
+        # A PATCH may have moved the task to a new series while this waited for the old one's lock
+        # (which it then ended): follow the task, so the new series gets its successor from this event.
+        if done is None or series.of_task(tx, task_id) == done["series_id"]:
+            break
+        done = series.lock_with_task(tx, task_id)
     if done is None:
         return Spawned(completed_task_id=task_id, outcome="not recurring")
     if done["status"] != "done" or done["deleted_at"] is not None:
@@ -43,7 +51,17 @@ def spawn_next(tx: Tx, deps: Deps, task_id: UUID, *, healed: bool = False) -> Sp
     if series.has_later(tx, done["series_id"], done["due_at"]):
         return Spawned(completed_task_id=task_id, outcome="successor exists")
     moment = max(done["due_at"], done["completed_at"])
-    due = occurrences.next_after(done["rrule"], done["anchor"], done["series_timezone"], moment)
+    try:
+        due = occurrences.next_after(done["rrule"], done["anchor"], done["series_timezone"], moment)
+    except RecurrenceError as exc:
+        # A rule stored before today's checks, or whose next date lies beyond one evaluation's work limit:
+        # no retry can change that, so the series ends here (logged), rather than failing on every try.
+        deps.log.error(
+            "series ended: its rule cannot be evaluated",
+            extra={"series_id": str(done["series_id"]), "rule": done["rrule"], "reason": str(exc)},
+        )
+        series.end(tx, done["series_id"], now)
+        return Spawned(completed_task_id=task_id, outcome="series ended", detail=str(exc))
     if due is None:
         series.end(tx, done["series_id"], now)
         return Spawned(completed_task_id=task_id, outcome="series ended")

@@ -23,6 +23,7 @@ from bindings.embedded.cron import Scheduler
 from bindings.embedded.resiliency import inbound_retry, seconds
 from bindings.embedded.secrets import FileSecrets, ensure_file
 from bindings.embedded.state import TableState, component_metadata, key_prefix
+from bindings.outcomes import problem
 from bindings.schedules import cron_components
 from bindings.triggers import FUNCTIONS, Invoke
 from bindings.wiring import make_deps, settings_from_env
@@ -118,16 +119,11 @@ class Runtime:
                 if app_id in apps and rest.startswith(method_prefix):
                     environ = {**environ, "PATH_INFO": "/" + rest[len(method_prefix) :]}
                     return apps[app_id].wsgi_app(environ, start_response)
-                start_response("404 Not Found", [("Content-Type", "application/problem+json")])
-                return [
-                    json.dumps(
-                        {
-                            "title": "Not found",
-                            "status": 404,
-                            "detail": f"no function {app_id!r} in this runtime",
-                        }
-                    ).encode()
-                ]
+                if app_id in apps:
+                    detail = f"expected /v1.0/invoke/{app_id}/method/<path>, not {path}"
+                else:
+                    detail = f"no function {app_id!r} in this runtime; known: {', '.join(sorted(apps))}"
+                return problem(404, "Not found", detail)(environ, start_response)
             owner = _owner_of(path, prefixes)
             return apps[owner].wsgi_app(environ, start_response)
 
@@ -160,12 +156,35 @@ def _owner_of(path: str, prefixes: dict[str, str]) -> str:
     return "todo-api"
 
 
+class PortInUse(OSError):
+    """The address to serve on is taken; nothing was started."""
+
+
+class _Later:
+    """A WSGI app to be named once the runtime is built: the socket is bound before anything starts."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self.app(environ, start_response)
+
+
 def serve(data_dir: Path, host: str, port: int, threads: int = 8) -> None:
     from waitress import create_server
 
-    runtime = Runtime.build(data_dir)
+    later = _Later()
+    try:
+        server = create_server(later, host=host, port=port, threads=threads, ident="todo-embedded")
+    except OSError as exc:  # before PostgreSQL, migrations or threads: a taken port touches nothing
+        raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    try:
+        runtime = Runtime.build(data_dir)
+    except BaseException:
+        server.close()
+        raise
+    later.app = runtime.wsgi()
     runtime.start_background()
-    server = create_server(runtime.wsgi(), host=host, port=port, threads=threads, ident="todo-embedded")
     log.info(
         "embedded runtime serving",
         extra={"url": f"http://{host}:{port}", "data_dir": str(data_dir), "functions": list(runtime.apps)},

@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.domain.types import Text
+
 Role = Literal["user", "assistant", "system", "tool"]
 
 
@@ -26,7 +28,7 @@ class AppendMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: UUID
     role: Role
-    content: str = Field(min_length=1)
+    content: Text = Field(min_length=1)  # no NUL, no lone surrogate: the state store keeps jsonb
 
 
 class Message(BaseModel):

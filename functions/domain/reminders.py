@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from functions.domain.types import Instant
+from functions.domain.types import EARLIEST, Instant
 
 ReminderState = Literal["pending", "claimed", "sent", "cancelled", "failed"]
 MAX_LEAD = timedelta(days=366)
@@ -37,3 +37,8 @@ def remind_at(spec: ReminderSpec, due_at: datetime | None) -> datetime | None:
     if due_at is None or spec.before is None:
         return None
     return due_at - spec.before
+
+
+def falls_too_early(due_at: datetime, before: timedelta) -> bool:
+    """Whether `due_at - before` lies before EARLIEST (near year 1 it would not even be a datetime)."""
+    return due_at - EARLIEST < before

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from functions.domain.reminders import ReminderSpec, ReminderState
 from functions.domain.types import Instant, Tag, Text, TimeZoneName
@@ -64,12 +64,13 @@ class UpdateTask(BaseModel):
     def _dedupe(cls, tags: list[str] | None) -> list[str] | None:
         return None if tags is None else _unique(tags)
 
-    @model_validator(mode="after")
-    def _not_null(self) -> UpdateTask:
-        for name in ("title", "priority", "tags", "timezone", "reminders"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
+    @field_validator("title", "priority", "tags", "timezone", "reminders", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        # Only fields the body sends are validated, so this names the one that was sent as null.
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be null: leave it out to keep it")
+        return value
 
     def changes(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.model_fields_set if name != "id"}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
 
@@ -22,20 +23,50 @@ def _rfc3339_text(value: Any) -> Any:
     return value
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; refusing it here keeps it a 422 instead of a failed write.
+# Instants stay a day inside datetime's years 1-9999, so that every zone (offsets up to 26 h) can show them.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_problem(value: str) -> str | None:
+    """Why a string cannot be stored as text, if it cannot: NUL, or a lone UTF-16 surrogate."""
+    # PostgreSQL text and jsonb cannot hold NUL; a lone surrogate ("\\ud800" in JSON) has no UTF-8 form.
     if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+        return "must not contain NUL characters"
+    if _SURROGATE.search(value):
+        return "must not contain lone surrogates (U+D800 to U+DFFF): send valid Unicode"
+    return None
+
+
+def _storable_text(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
-def is_zone(name: str) -> bool:
-    """True for a known IANA zone name."""
+def _in_range(value: datetime) -> datetime:
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "America"
-        return False
-    return True
+        utc = value.astimezone(UTC)
+    except OverflowError:  # the offset pushes the UTC value out of years 1-9999
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise ValueError("must lie between 0001-01-02T00:00:00Z and 9999-12-30T23:59:59Z")
+    return value
+
+
+@cache
+def _iana_zones() -> frozenset[str]:
+    # The tzdata package's list of IANA names, not whatever the host's zoneinfo folder holds: that also
+    # has "localtime", "posixrules", "posix/..." and "right/..." (leap-second clocks). "Factory" is no place.
+    names = resources.files("tzdata").joinpath("zones").read_text(encoding="ascii").split()
+    return frozenset(names) - {"Factory"}
+
+
+def is_zone(name: str) -> bool:
+    """True for an IANA zone name (canonical or a backward-compatible link such as US/Eastern)."""
+    return name in _iana_zones()
 
 
 def _known_zone(name: str) -> str:
@@ -44,13 +75,15 @@ def _known_zone(name: str) -> str:
     return name
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
-"""A point in time; naive values are refused with 'Input should have timezone info'."""
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_in_range)]
+"""A point in time between EARLIEST and LATEST; naive values are refused with 'Input should have timezone info'."""
 
 TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_known_zone)]
 
-Text = Annotated[str, AfterValidator(_no_nul)]
+Text = Annotated[str, AfterValidator(_storable_text)]
 
 Tag = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=50), AfterValidator(_no_nul)
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=50),
+    AfterValidator(_storable_text),
 ]

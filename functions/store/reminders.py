@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from functions.domain.reminders import ReminderSpec, remind_at
@@ -46,6 +46,12 @@ def replan(tx: Tx, task_id: UUID, due_at: datetime | None, now: datetime) -> Non
         f" WHERE task_id = %s AND {_LIVE} AND before IS NOT NULL",
         (due_at, now, task_id),
     )
+
+
+def longest_live_before(tx: Tx, task_id: UUID) -> timedelta | None:
+    """The largest `before` among the task's live relative reminders: the one a new due time moves furthest back."""
+    row = tx.one(f"SELECT max(before) AS before FROM reminders WHERE task_id = %s AND {_LIVE}", (task_id,))
+    return row["before"] if row else None
 
 
 def cancel_pending(tx: Tx, task_id: UUID, now: datetime) -> int:

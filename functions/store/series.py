@@ -28,6 +28,25 @@ def lock_with_task(tx: Tx, task_id: UUID) -> Row | None:
     )
 
 
+def of_task(tx: Tx, task_id: UUID) -> UUID | None:
+    """The task's series as committed now (a statement of its own sees what committed meanwhile)."""
+    row = tx.one("SELECT series_id FROM tasks WHERE id = %s", (task_id,))
+    return row["series_id"] if row else None
+
+
+def lock(tx: Tx, series_id: UUID) -> Row | None:
+    """The series row, locked as spawn-recurrence and the sweep lock it (see lock_with_task)."""
+    return tx.one("SELECT id, ended_at FROM series WHERE id = %s FOR UPDATE", (series_id,))
+
+
+def latest_live(tx: Tx, series_id: UUID) -> Row | None:
+    """The series' instance with the latest due time among those not deleted."""
+    return tx.one(
+        "SELECT id, status, due_at FROM tasks WHERE series_id = %s AND deleted_at IS NULL ORDER BY due_at DESC LIMIT 1",
+        (series_id,),
+    )
+
+
 def has_later(tx: Tx, series_id: UUID, due_at: datetime) -> bool:
     """Whether the series already has an instance after this one (open, done or deleted)."""
     row = tx.one(

@@ -184,18 +184,38 @@ def encode_cursor(sort: str, value: Any, last_id: UUID) -> str:
 
 
 def decode_cursor(cursor: str, sort: str) -> tuple[Any, UUID]:
+    """The (sort value, last id) that a cursor of ours carries; anything else is Invalid naming `cursor`.
+
+    Every part is type-checked: a cursor is user input, and a well-formed JSON of other types (an id
+    that is a number, a date that is a list, a naive time) must be a 422, not an error further down.
+    """
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, value, last_id = json.loads(raw)
+        parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error) as exc:  # not base64, not UTF-8, not JSON
+        raise _not_ours() from exc
+    if not (isinstance(parts, list) and len(parts) == 3 and isinstance(parts[0], str) and isinstance(parts[2], str)):
+        raise _not_ours()
+    cursor_sort, value, last_id = parts
+    if cursor_sort != sort:
+        raise Invalid("cursor was made for another sort order; start again without it", field="cursor")
+    try:
         last = UUID(last_id)
-        if cursor_sort != sort:
-            raise Invalid("cursor was made for another sort order; start again without it", field="cursor")
-        if sort.lstrip("-") == "priority":
-            if type(value) is not int or not 0 <= value <= 3:  # bool is an int subclass
-                raise ValueError("priority cursor")
-            return value, last
-        return datetime.fromisoformat(value), last
-    except Invalid:
-        raise
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
-        raise Invalid("cursor is not one this API issued", field="cursor") from exc
+    except ValueError as exc:
+        raise _not_ours() from exc
+    if sort.lstrip("-") == "priority":
+        if type(value) is not int or not 0 <= value <= 3:  # bool is an int subclass
+            raise _not_ours()
+        return value, last
+    if not isinstance(value, str):
+        raise _not_ours()
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise _not_ours() from exc
+    if instant.tzinfo is None:
+        raise _not_ours()
+    return instant, last
+
+
+def _not_ours() -> Invalid:
+    return Invalid("cursor is not one this API issued", field="cursor")

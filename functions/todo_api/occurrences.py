@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from functions.context import Context
 from functions.deps import Deps
 from functions.domain import occurrences
-from functions.errors import NotFound
+from functions.domain.recurrence import RecurrenceError
+from functions.errors import Conflict, NotFound
 from functions.store import series, tasks
 
 
@@ -23,6 +24,7 @@ class Occurrences(BaseModel):
     series_id: UUID | None
     timezone: str
     occurrences: list[str] = Field(description="RFC 3339 with the series zone's offset at each instance")
+    truncated: bool = Field(False, description="the work limit of one evaluation ended the list before `count`")
 
 
 def list_occurrences(query: OccurrenceQuery, deps: Deps, ctx: Context) -> Occurrences:
@@ -35,8 +37,20 @@ def list_occurrences(query: OccurrenceQuery, deps: Deps, ctx: Context) -> Occurr
         found = series.get(tx, task.series_id) if task.series_id else None
     if found is not None:
         zone = found["timezone"]
-        instants = occurrences.first(found["rrule"], found["anchor"], zone, query.count)
+        try:
+            instants, complete = occurrences.listing(found["rrule"], found["anchor"], zone, query.count)
+        except RecurrenceError as exc:  # a rule stored before today's checks
+            raise Conflict(
+                f"this series' stored rule can no longer be evaluated ({exc}); PATCH recurrence on its latest task",
+                field="recurrence",
+            ) from exc
     else:
         zone = task.timezone
         instants = [] if task.due_at is None else occurrences.first(None, task.due_at, zone, 1)
-    return Occurrences(series_id=task.series_id, timezone=zone, occurrences=[t.isoformat() for t in instants])
+        complete = True
+    return Occurrences(
+        series_id=task.series_id,
+        timezone=zone,
+        occurrences=[t.isoformat() for t in instants],
+        truncated=not complete,
+    )

@@ -10,9 +10,10 @@ from functions import task_cache
 from functions.context import Context
 from functions.deps import Deps
 from functions.domain import recurrence
+from functions.domain.reminders import ReminderSpec, falls_too_early
 from functions.domain.tasks import CreateTask, Task, TaskPage, TaskQuery, TaskRef, UpdateTask
 from functions.domain.users import User
-from functions.errors import Invalid, NotFound
+from functions.errors import Conflict, Invalid, NotFound
 from functions.store import reminders, series, tasks, users
 from functions.store.db import Tx
 from functions.todo_api.changes import record
@@ -32,6 +33,12 @@ def _rule(rule: str, due_at: Any, zone: str) -> str:
         raise Invalid(str(exc), field="recurrence") from exc
 
 
+def _check_reminder_times(specs: list[ReminderSpec], due_at: Any) -> None:
+    for i, spec in enumerate(specs):
+        if spec.before is not None and due_at is not None and falls_too_early(due_at, spec.before):
+            raise Invalid("due_at minus 'before' falls before 0001-01-02T00:00:00Z", field=f"reminders.{i}.before")
+
+
 def _load(tx: Tx, user: User, task_id: UUID) -> Task:
     task = tasks.get(tx, user.id, task_id, for_update=True)
     if task is None:
@@ -43,6 +50,7 @@ def create_task(cmd: CreateTask, deps: Deps, ctx: Context) -> Task:
     user = ctx.require_user()
     now = deps.clock()
     task_id = uuid4()
+    _check_reminder_times(cmd.reminders, cmd.due_at)
     with deps.db.transaction() as tx:
         tasks.ensure_user(tx, user.id, user.email, user.timezone)
         zone = _zone_for(tx, user, cmd.timezone)
@@ -95,12 +103,17 @@ def update_task(cmd: UpdateTask, deps: Deps, ctx: Context) -> Task:
         if rule is not None and due_at is None:
             raise Invalid("recurrence needs due_at: the first due date anchors the series", field="due_at")
         fields.update(_series_change(tx, user, before, changes, rule, due_at, zone, now))
-        if "due_at" in changes and due_at != before.due_at:
-            reminders.replan(tx, before.id, due_at, now)
         if cmd.reminders is not None:
             if due_at is None and any(r.before is not None for r in cmd.reminders):
                 raise Invalid("a reminder with 'before' needs due_at", field="reminders")
-            reminders.cancel_pending(tx, before.id, now)
+            _check_reminder_times(cmd.reminders, due_at)
+            reminders.cancel_pending(tx, before.id, now)  # replaced: the new due time moves none of them
+        if "due_at" in changes and due_at != before.due_at:
+            longest = reminders.longest_live_before(tx, before.id)
+            if due_at is not None and longest is not None and falls_too_early(due_at, longest):
+                raise Invalid("due_at would move a 'before' reminder before 0001-01-02T00:00:00Z", field="due_at")
+            reminders.replan(tx, before.id, due_at, now)
+        if cmd.reminders is not None:
             reminders.plan(tx, before.id, user.id, cmd.reminders, due_at)
         if fields:
             tasks.update(tx, before.id, fields, now)
@@ -117,23 +130,50 @@ def _series_change(
     """A new rule, due time or zone starts a new series anchored at this instance.
 
     The instances already done stay in the old series, which ends here unless a later instance
-    carries it on. Re-sending what is already stored changes nothing.
+    carries it on. Re-sending what is already stored changes nothing. Only the series' latest
+    instance may do this (see `_check_latest`): one live series, always.
     """
-    if not {"due_at", "timezone", "recurrence"} & changes.keys():
+    sent = [name for name in ("due_at", "timezone", "recurrence") if name in changes]
+    if not sent:
         return {}
-    if rule is None:
-        if before.series_id is not None:
-            series.end_if_latest(tx, before.series_id, before.due_at, now)
-        return {"recurrence": None, "series_id": None}
-    normalized = _rule(rule, due_at, zone) if "recurrence" in changes else rule
-    same = (normalized, due_at, zone) == (before.recurrence, before.due_at, before.timezone)
-    if before.series_id is not None and same:
+    normalized = _rule(rule, due_at, zone) if "recurrence" in changes and rule is not None else rule
+    if before.series_id is not None and (normalized, due_at, zone) == (
+        before.recurrence,
+        before.due_at,
+        before.timezone,
+    ):
         return {"recurrence": normalized}
     if before.series_id is not None:
+        _check_latest(tx, before, sent[0], starts_series=normalized is not None)
         series.end_if_latest(tx, before.series_id, before.due_at, now)
+    if normalized is None:
+        return {"recurrence": None, "series_id": None}
     series_id = uuid4()
     tasks.insert_series(tx, series_id, user.id, normalized, due_at, zone)
     return {"recurrence": normalized, "series_id": series_id}
+
+
+def _check_latest(tx: Tx, task: Task, field: str, *, starts_series: bool) -> None:
+    """Refuse to change the series fields of an instance that is not its series' latest live one.
+
+    Otherwise a completed instance whose successor is open would start a second series next to the
+    first: after the next sweep, two open tasks. The series row lock (as spawn-recurrence and the
+    sweep take it) serialises this with a spawn in flight, so "latest" cannot change underneath.
+    """
+    assert task.series_id is not None
+    current = series.lock(tx, task.series_id)
+    latest = series.latest_live(tx, task.series_id)
+    if latest is not None and latest["id"] != task.id:
+        raise Conflict(
+            f"task {task.id} is an earlier instance of its series; change {field} on task {latest['id']},"
+            " the series' latest instance, or change only this task's other fields",
+            field=field,
+            extra={"latest_task_id": str(latest["id"])},
+        )
+    # A done instance of an ended series would start a series whose latest instance is done, which the
+    # sweep then continues: an ended series coming back. Reopening the task first says that is meant.
+    if starts_series and task.status == "done" and current is not None and current["ended_at"] is not None:
+        raise Conflict(f"task {task.id} ended its series; reopen it to start a new series from it", field=field)
 
 
 def complete_task(ref: TaskRef, deps: Deps, ctx: Context) -> Task:

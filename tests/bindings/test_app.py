@@ -56,6 +56,7 @@ def test_logs_are_json_lines_with_the_trace_id(api, token, runtime):
     finally:
         logger.removeHandler(handler)
     assert resp.status_code == 500 and "tasks" not in resp.get_json()["detail"]
+    assert resp.get_json()["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"  # the caller can quote it
     entry = json.loads(stream.getvalue().splitlines()[0])
     assert entry["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
     assert entry["level"] == "error" and entry["function"] == "todo-api" and "UndefinedTable" in entry["exception"]

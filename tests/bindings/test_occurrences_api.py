@@ -32,6 +32,7 @@ def test_occurrences_carry_the_zone_offset_across_dst(api, token):
             "2026-10-25T09:00:00+01:00",
             "2026-10-26T09:00:00+01:00",
         ],
+        "truncated": False,
     }
 
 
@@ -65,6 +66,7 @@ def test_a_one_off_task_is_a_series_of_one_and_an_undated_one_has_none(api, toke
         "series_id": None,
         "timezone": "Europe/Berlin",
         "occurrences": ["2026-01-05T09:00:00+01:00"],
+        "truncated": False,
     }
     assert _occurrences(api, token, undated["id"]).get_json()["occurrences"] == []
 
@@ -90,4 +92,45 @@ def test_hourly_or_finer_is_refused_naming_recurrence(api, token, rule):
         headers={"Authorization": token()},
     )
     assert resp.status_code == 422 and resp.mimetype == PROBLEM
+    assert [e["field"] for e in resp.get_json()["errors"]] == ["recurrence"]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=5",
+        "FREQ=WEEKLY;INTERVAL=2;BYMONTH=4;BYDAY=MO;BYSETPOS=3",
+        "FREQ=MONTHLY;BYMONTH=9;BYMONTHDAY=31",
+        "FREQ=DAILY;COUNT=9223372036854775808",
+        "FREQ=DAILY;INTERVAL=100000",
+        "FREQ=YEARLY;BYEASTER=0",
+        "FREQ=WEEKLY;BYMONTHDAY=31",
+    ],
+)
+def test_a_rule_that_never_fires_or_is_out_of_bounds_is_refused_naming_recurrence(api, token, rule):
+    body = {"title": "x", "due_at": "2026-03-02T09:00:00Z", "recurrence": rule}
+    created = api.post("/api/tasks", json=body, headers={"Authorization": token()})
+    assert created.status_code == 422 and created.mimetype == PROBLEM
+    assert [e["field"] for e in created.get_json()["errors"]] == ["recurrence"]
+    task = _create(api, token, {"due_at": "2026-03-02T09:00:00Z"})
+    patched = api.patch(f"/api/tasks/{task['id']}", json={"recurrence": rule}, headers={"Authorization": token()})
+    assert patched.status_code == 422 and [e["field"] for e in patched.get_json()["errors"]] == ["recurrence"]
+
+
+def test_a_sparse_rule_lists_a_thousand_instances(api, token):
+    task = _create(api, token, {"due_at": "2028-02-29T09:00:00Z", "recurrence": "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29"})
+    body = _occurrences(api, token, task["id"], "?count=1000").get_json()
+    assert (len(body["occurrences"]), body["truncated"]) == (1000, False)
+    assert all(o[4:10] == "-02-29" for o in body["occurrences"])
+
+
+def test_a_stored_rule_that_can_no_longer_be_evaluated_answers_409_naming_recurrence(api, token, runtime):
+    task = _create(api, token, {"due_at": "2026-03-02T09:00:00Z", "recurrence": "daily"})
+    with runtime.db.transaction() as tx:  # as stored before the rules were bounded
+        tx.execute(
+            "UPDATE series SET rrule = 'FREQ=DAILY;COUNT=9223372036854775808' WHERE id = %s", (task["series_id"],)
+        )
+    resp = _occurrences(api, token, task["id"])
+    assert resp.status_code == 409 and resp.mimetype == PROBLEM
     assert [e["field"] for e in resp.get_json()["errors"]] == ["recurrence"]

@@ -60,7 +60,9 @@ def test_event_is_recorded_once_even_when_redelivered(writer, runtime):
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        (b"{not json", "not JSON"),
+        (b"{not json", "malformed JSON"),
+        (b"[" * 5000 + b"]" * 5000, "nests deeper than 64 levels"),
+        (b'{"specversion": "1.0", "id": ' + b"9" * 5000 + b"}", "5000 digits"),
         (b"[1, 2]", "JSON object"),
         (json.dumps(fixture("not-a-cloudevent.json")).encode(), "not a CloudEvent"),
         (json.dumps(fixture("audit-bad-payload.json")).encode(), "actor_type"),

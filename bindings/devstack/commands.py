@@ -29,7 +29,10 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     up.add_argument("--function", action="append", help="start only these functions (repeatable)")
     sub.add_parser("dapr-down", parents=[common], help="stop everything dapr-up started in the data dir")
     sub.add_parser("render", help="re-render dapr.yaml, dapr/standalone/ and dapr/cluster/ from their sources")
-    cli = sub.add_parser("dapr", help="the provisioned Dapr CLI with our daprd (e.g. `dapr run -f .`)")
+    # Every argument, dashes included (`dapr --version`, `dapr run -f .`), belongs to the CLI, not to us.
+    cli = sub.add_parser(
+        "dapr", help="the provisioned Dapr CLI with our daprd (e.g. `dapr run -f .`)", prefix_chars="+", add_help=False
+    )
     cli.add_argument("args", nargs=argparse.REMAINDER)
     for name, what in (("kube-up", "start etcd + kube-apiserver on loopback"), ("kube-down", "stop them")):
         kp = sub.add_parser(name, help=what)

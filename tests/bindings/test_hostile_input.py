@@ -164,7 +164,7 @@ def test_task_text_refuses_lone_surrogates_as_it_refuses_nul(api, token, runtime
 )
 def test_token_claims_that_cannot_be_stored_are_401(api, runtime, sub, claims):
     deps = runtime.deps["todo-api"]
-    token = auth.issue(auth.signing_key(deps.secrets, deps.settings), deps.settings, sub, **claims)
+    token = auth.issue(auth.signing_key(deps.secrets), deps.settings, sub, **claims)
     resp = api.get("/api/me", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 401 and resp.mimetype == PROBLEM
     assert "token claim" in resp.get_json()["detail"]

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from bindings.manifests import yamltext
-from bindings.manifests.facts import NAMESPACE
+from bindings.manifests.facts import NAMESPACE, PART_OF
 from bindings.schedules import cron_components
 from bindings.triggers import FUNCTIONS, Cron
 
@@ -159,7 +159,7 @@ def groups() -> list[dict[str, Any]]:
 def rules_file() -> str:
     return yamltext.dump(
         {"groups": groups()},
-        note="Prometheus rule file (rule_files:); the same groups as prometheus-rule.yaml. Tested with promtool.",
+        note="A Prometheus rule file (rule_files:); the same groups as ../prometheus-rule.yaml. Tested with promtool.",
     )
 
 
@@ -171,8 +171,8 @@ def prometheus_rule() -> str:
             "name": GROUP,
             "namespace": NAMESPACE,
             # kube-prometheus-stack selects rules labelled with its Helm release: change it to yours.
-            "labels": {"app.kubernetes.io/part-of": "todo-functions", "release": "kube-prometheus-stack"},
+            "labels": {"app.kubernetes.io/part-of": PART_OF, "release": "kube-prometheus-stack"},
         },
         "spec": {"groups": groups()},
     }
-    return yamltext.dump(rule, note="For the Prometheus Operator; the same groups as alert-rules.yaml.")
+    return yamltext.dump(rule, note="For the Prometheus Operator; the same groups as prometheus/alert-rules.yaml.")

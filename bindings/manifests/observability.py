@@ -1,5 +1,6 @@
-"""k8s/observability/: the alert rules (plain and as a PrometheusRule), the Grafana dashboard, and a
-kustomization that ships both for kube-prometheus users.
+"""k8s/observability/: the alert rules (plain and as a PrometheusRule), the Grafana dashboard, a kustomization
+that ships both for kube-prometheus users, and prometheus/ (the rules file and an example configuration for a
+Prometheus without the operator: not Kubernetes objects).
 
 The dashboard JSON is written once; kustomize's configMapGenerator wraps that same file in a ConfigMap
 labelled `grafana_dashboard: "1"`, the label Grafana's dashboard sidecar (kube-prometheus-stack's default)
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bindings.manifests import alert_rules, dashboard, yamltext
+from bindings.manifests import alert_rules, dashboard, prometheus_config, yamltext
 from bindings.manifests.facts import NAMESPACE
 
 FOLDER = "k8s/observability"
-RULES = "alert-rules.yaml"
+PLAIN = "prometheus"  # Prometheus's own files
 PROMETHEUS_RULE = "prometheus-rule.yaml"
 DASHBOARD = "todo-functions-dashboard.json"
 
@@ -36,7 +37,8 @@ def kustomization() -> str:
 
 def render(_: Path) -> dict[str, str]:
     return {
-        f"{FOLDER}/{RULES}": alert_rules.rules_file(),
+        f"{FOLDER}/{PLAIN}/{prometheus_config.RULES}": alert_rules.rules_file(),
+        f"{FOLDER}/{PLAIN}/prometheus.yaml": prometheus_config.config(),
         f"{FOLDER}/{PROMETHEUS_RULE}": alert_rules.prometheus_rule(),
         f"{FOLDER}/{DASHBOARD}": dashboard.dashboard_json(),
         f"{FOLDER}/kustomization.yaml": kustomization(),

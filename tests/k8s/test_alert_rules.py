@@ -42,6 +42,11 @@ def test_the_rules_file_passes_promtool_check(binary):
     assert "SUCCESS" in _run(binary, "check", "rules", str(RULES))
 
 
+def test_the_example_prometheus_configuration_passes_promtool_check(binary):
+    output = _run(binary, "check", "config", str(RULES.with_name("prometheus.yaml")))
+    assert "SUCCESS: 1 rule files found" in output
+
+
 def test_each_alert_fires_and_stays_quiet_as_the_unit_tests_expect(binary):
     output = _run(binary, "test", "rules", str(UNIT_TESTS))
     print(output)

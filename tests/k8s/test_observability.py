@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+import yaml
 
-from tests.k8s.schemas import ROOT, kustomize_build, kustomize_command
-from tests.support.promql_names import DASHBOARD
+from bindings.triggers import FUNCTIONS
+from tests.k8s.schemas import ROOT, kustomize_build, kustomize_command, load
+from tests.support.promql_names import DASHBOARD, RULES
 
 
 @pytest.fixture(scope="module")
@@ -32,3 +35,23 @@ def test_the_rules_ship_as_a_prometheus_rule(rendered):
     assert sorted(d["kind"] for d in rendered) == ["ConfigMap", "PrometheusRule"]
     (rule,) = [d for d in rendered if d["kind"] == "PrometheusRule"]
     assert rule["metadata"]["namespace"] == "todo-app" and rule["spec"]["groups"]
+
+
+def test_the_example_scrape_jobs_select_each_pod_s_function_and_sidecar_ports():
+    """The keep rules of prometheus.yaml against the Deployments as rendered (the sidecar is injected by Dapr
+    from the pod's annotations, as container `daprd`)."""
+    jobs = yaml.safe_load(RULES.with_name("prometheus.yaml").read_text())["scrape_configs"]
+    keep = {job["job_name"]: [r for r in job["relabel_configs"] if r.get("action") == "keep"] for job in jobs}
+    for name in FUNCTIONS:
+        (deployment,) = [d for d in load(ROOT / "k8s/base/functions" / f"{name}.yaml") if d["kind"] == "Deployment"]
+        pod = deployment["spec"]["template"]
+        part_of = pod["metadata"]["labels"]["app.kubernetes.io/part-of"]
+        (container,) = pod["spec"]["containers"]
+        targets = {
+            "todo-functions": f"{container['name']};{container['ports'][0]['containerPort']}",
+            "todo-functions-daprd": f"daprd;{pod['metadata']['annotations']['dapr.io/metrics-port']}",
+        }
+        for job, target in targets.items():
+            part_of_rule, port_rule = keep[job]
+            assert re.fullmatch(part_of_rule["regex"], part_of), (job, name)
+            assert re.fullmatch(port_rule["regex"], target), (job, name, target)

@@ -18,8 +18,9 @@ CUSTOM_GROUPS = ("dapr.io/", "keda.sh/", "kafka.strimzi.io/")
 UNVALIDATED = {("external-secrets.io/v1", "ExternalSecret"), ("monitoring.coreos.com/v1", "PrometheusRule")}
 OVERLAYS = ("base", "overlays/minikube", "overlays/cloud")
 FILES = sorted((ROOT / "k8s").rglob("*.yaml"))
-# kustomization.yaml files are kustomize's input, and the alert rules a Prometheus rule file: not Kubernetes objects.
-MANIFESTS = [p for p in FILES if p.name != "kustomization.yaml" and p != ROOT / "k8s/observability/alert-rules.yaml"]
+# Not Kubernetes objects: kustomization.yaml files (kustomize's input) and Prometheus's own files.
+PROMETHEUS_FILES = ROOT / "k8s" / "observability" / "prometheus"
+MANIFESTS = [p for p in FILES if p.name != "kustomization.yaml" and PROMETHEUS_FILES not in p.parents]
 
 
 def _key(doc: dict) -> tuple[str, str]:

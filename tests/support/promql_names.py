@@ -16,7 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "k8s" / "observability"
-RULES = FOLDER / "alert-rules.yaml"
+RULES = FOLDER / "prometheus" / "alert-rules.yaml"
 DASHBOARD = FOLDER / "todo-functions-dashboard.json"
 # Grafana fills these before a query reaches Prometheus; any valid value does for parsing.
 GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$function": ".*"}

@@ -152,6 +152,15 @@ def rules() -> list[dict[str, Any]]:
     return found
 
 
+def windows_table() -> str:
+    """docs/deployment.md's table of the missed-tick windows (a rendered section)."""
+    lines = ["| function | schedule | longest gap | alert after | severity |", "| --- | --- | --- | --- | --- |"]
+    for w in cron_windows():
+        gap, after = duration(w.gap), duration(w.threshold)
+        lines.append(f"| `{w.function}` | `{w.schedule}` | {gap} | {after} | {w.severity} |")
+    return "\n".join(lines) + "\n"
+
+
 def groups() -> list[dict[str, Any]]:
     return [{"name": GROUP, "rules": rules()}]
 

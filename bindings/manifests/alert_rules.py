@@ -23,8 +23,8 @@ RUNBOOK = "docs/deployment.md#alerts"
 # means the relay cannot reach Kafka through its sidecar, or does not run.
 OUTBOX_MAX_AGE = timedelta(minutes=5)
 # A cron function is missed once its last success is older than its longest gap between ticks plus this
-# grace: room for the scrape and evaluation intervals, a run's own duration and one failed tick, so one
-# transient failure does not page. Longer schedules get a tenth of their gap (a daily job 2.4 h).
+# grace: room for the scrape and evaluation intervals and a run's own duration, and for a frequent job a few
+# failed ticks in a row, so a passing fault does not page. Longer schedules get a tenth of their gap (2.4 h).
 MIN_GRACE = timedelta(minutes=5)
 # A job scheduled at least this often is on a path someone waits on (reminders, events): missing it pages.
 PAGES_WITHIN = timedelta(minutes=5)

@@ -22,13 +22,15 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 
 
 def provision(_: argparse.Namespace) -> int:
-    from bindings.devstack import daprd, kafka
+    from bindings.devstack import daprd, kafka, promtool
 
     try:
         started = time.monotonic()
         print(f"daprd: {daprd.ensure()} ({time.monotonic() - started:.0f}s)")
         started = time.monotonic()
         print(f"kafka: {kafka.ensure_jars()} ({time.monotonic() - started:.0f}s)")
+        started = time.monotonic()
+        print(f"promtool: {promtool.ensure()} ({time.monotonic() - started:.0f}s)")
     except ProvisionError as exc:
         print(f"provisioning failed: {exc}", file=sys.stderr)
         return 1

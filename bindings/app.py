@@ -60,6 +60,9 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
             trace_id.reset(g.trace_token)
 
     not_ready = resolve(fn.readiness) if fn.readiness else None
+    if fn.gauges:
+        read = resolve(fn.gauges)
+        metrics().scraped.read_with(fn.name, lambda: read(deps))
 
     @app.get("/healthz")
     def healthz() -> Response:

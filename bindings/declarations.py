@@ -102,6 +102,9 @@ class Function:
     # `module:function(deps) -> str | None`: why the function cannot serve yet (its /healthz answers 503 with
     # that reason, so Kubernetes and daprd hold traffic back), or None when it can.
     readiness: str | None = None
+    # `module:function(deps) -> {key: value}`: gauges read from the store when /metrics is scraped (keys and
+    # names in bindings/observability.py SCRAPED_GAUGES), so every replica reports the current figure.
+    gauges: str | None = None
 
     @property
     def kind(self) -> str:

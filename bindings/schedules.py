@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ _MACROS = {
     "@annually": "0 0 1 1 *",
 }
 RESOURCES = Path(__file__).resolve().parent.parent / "dapr" / "components"
+_GAP_ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)  # before both of a year's DST changes
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,16 @@ class Schedule:
         # A firing lands a few ms after its instant; the tolerance absorbs a late sidecar clock.
         it = self._croniter(fired_at + timedelta(seconds=1))
         return it.get_prev(datetime).astimezone(UTC)
+
+    def longest_gap(self, ticks: int = 400) -> timedelta:
+        """The longest wait between consecutive ticks, over `ticks` ticks from a fixed instant (so that every
+        rendering agrees): weekends of a weekday schedule and a DST change's 25-hour day included."""
+        every = self.interval
+        if every is not None:
+            return every
+        it = self._croniter(_GAP_ANCHOR)
+        times = [it.get_next(datetime) for _ in range(ticks + 1)]
+        return max(b - a for a, b in itertools.pairwise(times))
 
     def next_after(self, moment: datetime) -> datetime:
         every = self.interval

@@ -11,6 +11,7 @@ from flask import Flask, Response, jsonify, request
 
 from bindings.envelopes import EnvelopeError, load_json, parse_cloudevent
 from bindings.instrument import measured
+from bindings.observability import metrics
 from bindings.outcomes import Outcome, classify, topic_reply
 from bindings.triggers import DeadLetterTopics, Function, Topic, resolve
 from functions.context import Context
@@ -35,14 +36,19 @@ def install(app: Flask, fn: Function, deps: Deps) -> None:
     def deliver(topic: str) -> Response:
         body = request.get_data()
         entries = _bulk_entries(body) if bulk else None
+        events = metrics().topic_events
         if entries is not None:
             with measured(fn.name, "topic") as run:
                 statuses = deliver_bulk(entries, fn, deps, handler, model, topic)
                 run.outcome = "bulk"
+            # Counted once the batch's fate is known: a failed commit turns every entry into RETRY.
+            for status in statuses:
+                events.labels(fn.name, topic, status["status"]).inc()
             return jsonify({"statuses": statuses})
         with measured(fn.name, "topic") as run:
             outcome, reason = deliver_one(body, fn, deps, handler, model, topic)
             run.outcome = outcome.value.lower()
+        events.labels(fn.name, topic, outcome.value).inc()
         return topic_reply(outcome, reason)
 
     if isinstance(trigger, Topic):

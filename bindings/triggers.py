@@ -130,6 +130,7 @@ FUNCTIONS: dict[str, Function] = _table(
         trigger=Cron("outbox-relay-cron"),
         handler="functions.outbox_relay:relay_outbox",
         input="functions.outbox_relay:RelayRun",
+        gauges="functions.outbox_relay:backlog_gauges",
     ),
     Function(
         name="reminder-check",
@@ -189,6 +190,7 @@ FUNCTIONS: dict[str, Function] = _table(
         trigger=DeadLetterTopics(),
         handler="functions.dead_letters:record_dead_letter",
         input="functions.dead_letters:DeadLetterIn",
+        gauges="functions.dead_letters:open_gauge",
         adhoc=(
             Route(
                 "GET",

@@ -81,6 +81,8 @@ def record_dead_letter(letter: DeadLetterIn, deps: Deps, ctx: Context) -> Record
     original = letter.topic.removesuffix(DLQ_SUFFIX)
     with deps.db.transaction() as tx:
         record_id, new = dead_letters.record(tx, letter.topic, original, event, str(reason) if reason else None)
+    if new:
+        deps.meter.count("dead_letters", topic=letter.topic)
     deps.log.warning(
         "dead letter recorded" if new else "dead letter redelivered",
         extra={"dead_letter_id": str(record_id), "topic": letter.topic, "event_id": event["id"], "reason": reason},
@@ -118,3 +120,9 @@ def replay_dead_letter(ref: DeadLetterRef, deps: Deps, ctx: Context) -> DeadLett
     assert row is not None
     deps.log.info("dead letter replayed", extra={"dead_letter_id": str(ref.id), "topic": row["original_topic"]})
     return DeadLetter(**row)
+
+
+def open_gauge(deps: Deps) -> dict[str, float]:
+    """Read when /metrics is scraped (`gauges=` in the table): the same figure on every replica."""
+    with deps.db.transaction(timeout=deps.settings.scrape_db_timeout_seconds) as tx:
+        return {"dead_letters_open": dead_letters.open_count(tx)}

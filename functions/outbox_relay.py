@@ -44,3 +44,11 @@ def relay_outbox(cmd: RelayRun, deps: Deps, ctx: Context) -> Relayed:
     if published or failed:
         deps.log.info("outbox relayed", extra={"published": published, "failed": failed, "batches": batches})
     return Relayed(published=published, failed=failed, batches=batches)
+
+
+def backlog_gauges(deps: Deps) -> dict[str, float]:
+    """Read when /metrics is scraped (`gauges=` in the table), so every relay replica reports the current
+    backlog, including the replicas that lose every tick, and the figure stays true while no tick runs."""
+    with deps.db.transaction(timeout=deps.settings.scrape_db_timeout_seconds) as tx:
+        count, age = outbox.backlog(tx)
+    return {"outbox_backlog": count, "outbox_backlog_age": max(age.total_seconds(), 0.0) if age else 0.0}

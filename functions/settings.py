@@ -35,6 +35,9 @@ class Settings(BaseModel):
     jwt_issuer: str = "todo-functions"
     outbox_relay_batch: int = Field(500, ge=1, le=10_000)
     outbox_grace_seconds: float = Field(2.0, ge=0, description="relay leaves rows this young to the fast path")
+    # Gauges read from PostgreSQL at scrape time wait at most this long for a connection, well inside
+    # Prometheus's default 10 s scrape timeout, so a database outage costs those gauges, not the whole scrape.
+    scrape_db_timeout_seconds: float = Field(2.0, gt=0, le=8)
     max_body_bytes: int = 64 * 1024
     # A bulk delivery from daprd carries up to Bulk.max_messages events: far more than any user body.
     max_delivery_bytes: int = Field(8 * 1024 * 1024, ge=64 * 1024)

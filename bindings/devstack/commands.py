@@ -20,7 +20,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
         "--tier",
         choices=sorted(TIERS),
         action="append",
-        help="only this tier (repeatable): runtime = daprd, Kafka, Dapr CLI; cluster = etcd, kube-apiserver, CRDs",
+        help="only this tier (repeatable): runtime = daprd, Kafka, Dapr CLI; cluster = etcd, kube-apiserver, CRDs;"
+        " observability = promtool",
     )
     up = sub.add_parser("dapr-up", parents=[common], help="start Kafka, PostgreSQL and every function with its daprd")
     up.add_argument(
@@ -53,9 +54,16 @@ def _cluster_stages() -> list[tuple[str, Callable[[], object]]]:
     return [("etcd", kube.ensure_etcd), ("kube-apiserver + kubectl", kube.ensure_kube), ("CRDs", crds.ensure)]
 
 
+def _observability_stages() -> list[tuple[str, Callable[[], object]]]:
+    from bindings.devstack import promtool
+
+    return [("promtool", promtool.ensure)]  # tests/k8s/test_alert_rules.py
+
+
 TIERS: dict[str, Callable[[], list[tuple[str, Callable[[], object]]]]] = {
     "runtime": _runtime_stages,
     "cluster": _cluster_stages,
+    "observability": _observability_stages,
 }
 
 

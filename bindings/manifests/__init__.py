@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from bindings.manifests import base, docs, local, overlays
+from bindings.manifests import base, docs, local, observability, overlays
 
 Renderer = Callable[[Path], dict[str, str]]
 
@@ -29,8 +29,9 @@ RENDERERS: list[Renderer] = [
     base.render,  # k8s/base
     overlays.render,  # k8s/overlays, k8s/secrets
     docs.render,  # the rendered sections of docs/ (the secrets table)
+    observability.render,  # k8s/observability: alert rules, PrometheusRule, Grafana dashboard
 ]
-GENERATED_DIRS = ("k8s/base", "k8s/overlays", "k8s/secrets")
+GENERATED_DIRS = ("k8s/base", "k8s/overlays", "k8s/secrets", "k8s/observability")
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -10,10 +10,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from bindings.manifests import secrets
+from bindings.manifests import alert_rules, secrets
 
 SECTIONS: dict[str, dict[str, Callable[[], str]]] = {
-    "docs/deployment.md": {"secrets": secrets.table},
+    "docs/deployment.md": {"secrets": secrets.table, "cron-windows": alert_rules.windows_table},
 }
 
 

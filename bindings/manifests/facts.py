@@ -15,6 +15,8 @@ from bindings.triggers import FUNCTIONS, Cron, Function, Invoke
 NAMESPACE = "todo-app"
 PART_OF = "todo-functions"
 APP_PORT = 8080
+APP_CONTAINER = "function"  # the function's container in its pod; Dapr's injector adds "daprd"
+SIDECAR_CONTAINER = "daprd"
 SIDECAR_INTERNAL_GRPC = 50002  # daprd <-> daprd service invocation
 SIDECAR_METRICS = 9090
 

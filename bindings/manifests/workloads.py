@@ -48,7 +48,7 @@ def _token_env(var: str, secret: str) -> dict[str, Any]:
 def container(fn: Function) -> dict[str, Any]:
     probe = {"httpGet": {"path": HEALTH, "port": "http"}, "periodSeconds": 10, "timeoutSeconds": 3}
     return {
-        "name": "function",
+        "name": facts.APP_CONTAINER,
         "image": IMAGE,
         "imagePullPolicy": "IfNotPresent",
         "command": shlex.split(command_for(fn.name)),

@@ -59,8 +59,9 @@ class Database:
         self.pool.close()
 
     @contextmanager
-    def transaction(self, *, join: bool = True) -> Iterator[Tx]:
-        """`join=False` always takes a connection of its own (the embedded state store: Dapr's is separate)."""
+    def transaction(self, *, join: bool = True, timeout: float | None = None) -> Iterator[Tx]:
+        """`join=False` always takes a connection of its own (the embedded state store: Dapr's is separate);
+        `timeout` bounds the wait for a connection (the pool's 10 s otherwise), e.g. for a metrics scrape."""
         outer = _current.get() if join else None
         if outer is not None:
             # Joining keeps an inbox row and the handler's writes in one commit.
@@ -72,7 +73,7 @@ class Database:
                 del outer.after_commit[queued:]  # the savepoint rolled back: so do its hooks
                 raise
             return
-        with _translated(), self.pool.connection() as conn:
+        with _translated(), self.pool.connection(timeout=timeout) as conn:
             tx = Tx(conn)
             token = _current.set(tx)
             try:

@@ -54,3 +54,10 @@ def mark_replayed(tx: Tx, dead_letter_id: UUID, now: datetime) -> None:
         "UPDATE dead_letters SET replayed_at = %s, replays = replays + 1 WHERE id = %s",
         (now, dead_letter_id),
     )
+
+
+def open_count(tx: Tx) -> int:
+    """Dead letters not replayed: what an operator still has to look at."""
+    row = tx.one("SELECT count(*) AS n FROM dead_letters WHERE replayed_at IS NULL")
+    assert row is not None
+    return row["n"]

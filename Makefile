@@ -39,12 +39,15 @@ clean:
 bench-reminders: $(STAMP)
 	$(BIN)/python bench/reminders.py $(ARGS)
 
-# The real runtime (README "Running on real Dapr"): daprd + Kafka jars cached in $${TODO_CACHE:-~/.cache/todo-functions}.
+# The real runtime (README "Running on real Dapr") and the cluster tier (tests/cluster): daprd, the Kafka jars,
+# the Dapr CLI, etcd, kube-apiserver, kubectl and CRDs, built or fetched once into $${TODO_CACHE:-~/.cache/todo-functions}.
 .PHONY: provision dapr-up dapr-down render
 provision: $(STAMP)
 	$(BIN)/python -m bindings provision
 
-dapr-up: provision
+# Only what dapr-up runs: no need to build kube-apiserver for it.
+dapr-up: $(STAMP)
+	$(BIN)/python -m bindings provision --tier runtime
 	$(BIN)/python -m bindings dapr-up --data-dir $(DATA)
 
 dapr-down: $(STAMP)

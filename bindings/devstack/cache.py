@@ -32,3 +32,10 @@ def run_logged(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] |
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.splitlines()[-30:])
         raise ProvisionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{tail}")
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (tokens, secrets, kubeconfigs)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)

@@ -1,17 +1,28 @@
-"""`python -m bindings provision | dapr-up | dapr-down | render`: the real runtime on this machine."""
+"""`python -m bindings provision | dapr-up | dapr-down | render | dapr | kube-up | kube-down`: the real runtime."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from bindings.devstack.cache import ProvisionError
 from bindings.devstack.procs import StartError
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    sub.add_parser("provision", help="build or locate daprd and fetch the Kafka jars into the cache")
+    prov = sub.add_parser("provision", help="build or fetch into the cache what the runtime and cluster tiers need")
+    prov.add_argument(
+        "--tier",
+        choices=sorted(TIERS),
+        action="append",
+        help="only this tier (repeatable): runtime = daprd, Kafka, Dapr CLI; cluster = etcd, kube-apiserver, CRDs;"
+        " observability = promtool",
+    )
     up = sub.add_parser("dapr-up", parents=[common], help="start Kafka, PostgreSQL and every function with its daprd")
     up.add_argument(
         "--infra-only", action="store_true", help="only Kafka, PostgreSQL and secrets (for `dapr run -f .`)"
@@ -19,22 +30,75 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     up.add_argument("--function", action="append", help="start only these functions (repeatable)")
     sub.add_parser("dapr-down", parents=[common], help="stop everything dapr-up started in the data dir")
     sub.add_parser("render", help="re-render dapr.yaml, dapr/standalone/ and dapr/cluster/ from their sources")
+    # Every argument, dashes included (`dapr --version`, `dapr run -f .`), belongs to the CLI, not to us.
+    cli = sub.add_parser(
+        "dapr", help="the provisioned Dapr CLI with our daprd (e.g. `dapr run -f .`)", prefix_chars="+", add_help=False
+    )
+    cli.add_argument("args", nargs=argparse.REMAINDER)
+    for name, what in (("kube-up", "start etcd + kube-apiserver on loopback"), ("kube-down", "stop them")):
+        kp = sub.add_parser(name, help=what)
+        kp.add_argument("--dir", type=Path, default=Path(".data/kube"), help="run dir (default .data/kube)")
 
 
-def provision(_: argparse.Namespace) -> int:
-    from bindings.devstack import daprd, kafka, promtool
+def _runtime_stages() -> list[tuple[str, Callable[[], object]]]:
+    from bindings.devstack import dapr_cli, daprd, kafka
 
+    # daprd first: the longest build, and the one tests/dapr needs; the CLI reuses its standard library.
+    return [("daprd", daprd.ensure), ("kafka", kafka.ensure_jars), ("dapr CLI", dapr_cli.ensure)]
+
+
+def _cluster_stages() -> list[tuple[str, Callable[[], object]]]:
+    from bindings.devstack import crds, kube
+
+    # etcd first: 30 s, so a broken Go toolchain shows before the 5-minute kube-apiserver build.
+    return [("etcd", kube.ensure_etcd), ("kube-apiserver + kubectl", kube.ensure_kube), ("CRDs", crds.ensure)]
+
+
+def _observability_stages() -> list[tuple[str, Callable[[], object]]]:
+    from bindings.devstack import promtool
+
+    return [("promtool", promtool.ensure)]  # tests/k8s/test_alert_rules.py
+
+
+TIERS: dict[str, Callable[[], list[tuple[str, Callable[[], object]]]]] = {
+    "runtime": _runtime_stages,
+    "cluster": _cluster_stages,
+    "observability": _observability_stages,
+}
+
+
+def _prefetch(tiers: list[str]) -> list[subprocess.Popen[bytes]]:
+    """Downloads for the later Go builds start now, beside the first build (daprd's, when it is missing)."""
+    from bindings.devstack import dapr_cli, kube
+
+    return (dapr_cli.prefetch() if "runtime" in tiers else []) + (kube.prefetch() if "cluster" in tiers else [])
+
+
+def provision(args: argparse.Namespace) -> int:
+    began = time.monotonic()
+    tiers = args.tier or list(TIERS)
+    fetchers = _prefetch(tiers)
     try:
-        started = time.monotonic()
-        print(f"daprd: {daprd.ensure()} ({time.monotonic() - started:.0f}s)")
-        started = time.monotonic()
-        print(f"kafka: {kafka.ensure_jars()} ({time.monotonic() - started:.0f}s)")
-        started = time.monotonic()
-        print(f"promtool: {promtool.ensure()} ({time.monotonic() - started:.0f}s)")
+        for tier in tiers:
+            for name, stage in TIERS[tier]():
+                started = time.monotonic()
+                result = stage()
+                print(f"{name}: {_describe(result)} ({time.monotonic() - started:.0f}s)", flush=True)
     except ProvisionError as exc:
         print(f"provisioning failed: {exc}", file=sys.stderr)
         return 1
+    finally:
+        for fetcher in fetchers:  # done by now unless a build failed first
+            fetcher.terminate()
+            fetcher.wait(timeout=30)
+    print(f"provisioned in {time.monotonic() - began:.0f}s")
     return 0
+
+
+def _describe(result: object) -> str:
+    if isinstance(result, (list, tuple)):
+        return ", ".join(str(r) for r in result)
+    return str(result)
 
 
 def dapr_up(args: argparse.Namespace) -> int:
@@ -79,4 +143,49 @@ def render(_: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"provision": provision, "dapr-up": dapr_up, "dapr-down": dapr_down, "render": render}
+def dapr(args: argparse.Namespace) -> int:
+    """Replace this process with the Dapr CLI, so signals and the exit status are the CLI's own."""
+    from bindings.devstack import dapr_cli
+
+    binary = dapr_cli.binary()
+    if not binary.is_file():
+        print(f"no Dapr CLI at {binary}: run `make provision`", file=sys.stderr)
+        return 1
+    os.execve(binary, [str(binary), *args.args], dapr_cli.env())
+
+
+def kube_up(args: argparse.Namespace) -> int:
+    from bindings.devstack.kubeserver import KubeServer
+
+    server = KubeServer(args.dir)
+    try:
+        server.start()
+    except StartError as exc:
+        server.stop()
+        print(f"kube-up failed: {exc}", file=sys.stderr)
+        return 1
+    from bindings.devstack import kube
+
+    print(f"kube-apiserver {server.url} ready in {server.started_in:.1f}s")
+    print(f"export KUBECONFIG={server.kubeconfig}; alias kubectl={kube.kubectl_binary()}")
+    print(f"`python -m bindings kube-down --dir {args.dir}` stops it")
+    return 0
+
+
+def kube_down(args: argparse.Namespace) -> int:
+    from bindings.devstack.kubeserver import KubeServer
+
+    stopped = KubeServer(args.dir).stop()
+    print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+    return 0
+
+
+COMMANDS = {
+    "provision": provision,
+    "dapr-up": dapr_up,
+    "dapr-down": dapr_down,
+    "render": render,
+    "dapr": dapr,
+    "kube-up": kube_up,
+    "kube-down": kube_down,
+}

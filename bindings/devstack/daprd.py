@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 from bindings.devstack.cache import ProvisionError, cache_dir, run_logged
+from bindings.devstack.golang import download, go_env, require_go
 
 VERSION = "1.18.1"  # v1.18.2+ need durabletask-go versions the module proxy does not serve (403)
 MODULE = "github.com/dapr/dapr"
@@ -41,6 +40,9 @@ _COMPONENT_PREFIXES = (
     "workflowbackend_",
 )
 BUILD_TIMEOUT_S = 3000.0
+# daprd registers a host address for service invocation and stops ("could not determine host IP address")
+# on a host whose only interface is the loopback. Every sidecar here listens on 127.0.0.1 anyway.
+HOST_ENV = {"DAPR_HOST_IP": "127.0.0.1"}
 
 
 def locate() -> Path | None:
@@ -57,16 +59,6 @@ def cached_binary() -> Path:
     return cache_dir() / f"daprd-{VERSION}"
 
 
-def go_env() -> dict[str, str]:
-    """The environment every build step runs with."""
-    env = dict(os.environ)
-    env.setdefault("GOTOOLCHAIN", "auto")  # v1.18 needs go >= 1.26.6; `auto` fetches it from the proxy if older
-    env.setdefault("GONOSUMDB", "github.com/dapr")  # the sum database may be unreachable; go.sum pins the rest
-    env["GOFLAGS"] = (env.get("GOFLAGS", "") + " -modcacherw").strip()
-    env["CGO_ENABLED"] = "0"
-    return env
-
-
 def ensure() -> Path:
     """An executable daprd: an installed one, or the pinned release built once into the cache."""
     found = locate()
@@ -76,10 +68,10 @@ def ensure() -> Path:
 
 
 def build() -> Path:
-    if not shutil.which("go"):
-        raise ProvisionError("no daprd found and no `go` on PATH to build one (install Go >= 1.26 or run `dapr init`)")
+    require_go("daprd (or run `dapr init`)")
     env = go_env()
-    src = _download_source(env)
+    # `go install ...@v` is refused because dapr's go.mod has replace directives; build the module's own source.
+    src = download(MODULE, VERSION)
     work = cache_dir() / "build" / f"dapr-{VERSION}"
     if work.exists():
         shutil.rmtree(work)
@@ -95,19 +87,6 @@ def build() -> Path:
     tmp.replace(out)
     shutil.rmtree(work, ignore_errors=True)
     return out
-
-
-def _download_source(env: dict[str, str]) -> Path:
-    # `go install ...@v` is refused because dapr's go.mod has replace directives; download the module instead.
-    cmd = ["go", "mod", "download", "-json", f"{MODULE}@v{VERSION}"]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, cwd=cache_dir())
-    try:
-        info = json.loads(proc.stdout)
-    except json.JSONDecodeError as exc:
-        raise ProvisionError(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.strip()}") from exc
-    if info.get("Error") or not info.get("Dir"):
-        raise ProvisionError(f"{' '.join(cmd)}: {info.get('Error') or 'no source directory'}")
-    return Path(info["Dir"])
 
 
 def _trim_components(components: Path) -> None:

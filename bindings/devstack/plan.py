@@ -9,11 +9,13 @@ from bindings.triggers import FUNCTIONS
 
 # `make dapr-up` and dapr.yaml: function i (in table order) gets BASE + i on each of these.
 # Away from daprd's defaults (3500/50001/9090) so a `dapr init` sidecar elsewhere on the machine does not clash,
-# and from Kafka's 9092/9093.
+# from Kafka's 9092/9093, and below Linux's ephemeral range (32768-60999): a port in it may be the local end
+# of any outgoing connection at the moment a sidecar wants to listen on it (`dapr run -f` then refuses with
+# "Port ... is not available", seen with 50101+ for gRPC).
 APP_BASE = 8101
 HTTP_BASE = 3501
-GRPC_BASE = 50101
-INTERNAL_GRPC_BASE = 50201
+GRPC_BASE = 6101
+INTERNAL_GRPC_BASE = 6201
 METRICS_BASE = 9101
 
 

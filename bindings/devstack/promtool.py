@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from bindings.devstack.cache import ProvisionError, cache_dir, run_logged
-from bindings.devstack.daprd import go_env
+from bindings.devstack.golang import go_env
 
 # Prometheus 3.16's Go module version: the v3 tags are not Go-module versions, so the module is tagged v0.3xx.
 VERSION = "0.316.0"

@@ -15,6 +15,7 @@ import urllib3
 import yaml
 
 from bindings.devstack import daprd, kafka, procs
+from bindings.devstack.cache import write_private as _write_private
 from bindings.devstack.plan import Pair
 from bindings.devstack.render import DAPR, LOCAL_SECRET_STORE, ROOT, app_spec, component_files, load, set_metadata
 from bindings.manifests.dapr_cluster import secret_scope
@@ -167,7 +168,7 @@ class Stack:
                 name=f"{p.name}.daprd",
                 pid_dir=self.pid_dir,
                 log=self.daprd_log(p),
-                env={**os.environ, **tokens, "DAPR_HOST_IP": "127.0.0.1"},
+                env={**os.environ, **tokens, **daprd.HOST_ENV},
                 cwd=ROOT,
             )
             started.append((p, pid))
@@ -298,10 +299,3 @@ def _readiness(p: Pair) -> str | None:
     if not isinstance(body, dict):
         return None
     return "" if resp.status == 200 else str(body.get("reason") or "not ready")
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (tokens, secrets)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)

@@ -25,14 +25,22 @@ def _missing() -> list[str]:
     return missing
 
 
-@pytest.fixture(scope="session")
-def real_dapr() -> Iterator[RealDapr]:
+def require(reason: str) -> None:
+    """Skip with `reason`, or fail when REQUIRE_DAPR=1 says this tier must run."""
+    if os.environ.get("REQUIRE_DAPR") == "1":
+        pytest.fail(f"REQUIRE_DAPR=1 but {reason}")
+    pytest.skip(reason)
+
+
+def require_provisioned() -> None:
     missing = _missing()
     if missing:
-        reason = "real runtime not provisioned: " + "; ".join(missing)
-        if os.environ.get("REQUIRE_DAPR") == "1":
-            pytest.fail(f"REQUIRE_DAPR=1 but {reason}")
-        pytest.skip(reason)
+        require("real runtime not provisioned: " + "; ".join(missing))
+
+
+@pytest.fixture(scope="session")
+def real_dapr() -> Iterator[RealDapr]:
+    require_provisioned()
     from bindings.devstack.stack import Stack
 
     folder = Path(tempfile.mkdtemp(prefix="todo-dapr-"))

@@ -1,7 +1,7 @@
 """Schema lookup for the manifests: core kinds from kubernetes-validate, custom resources from the CRDs.
 
-The CRDs live beside the project, in `../shared/crds` (CI has it there; a developer's worktree may
-be deeper, so every ancestor is tried). `CRDS_DIR` overrides. A user's clone has none: tests skip.
+The CRDs live beside the project, in `../shared/crds` (found by bindings/devstack/crds.py: CI has it
+there, a developer's worktree may be deeper; `CRDS_DIR` overrides). A user's clone has none: tests skip.
 """
 
 from __future__ import annotations
@@ -15,18 +15,14 @@ from typing import Any
 
 import yaml
 
+from bindings.devstack.crds import shared_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 K8S_VERSIONS = ("1.30", "1.37")  # the oldest Kubernetes we support, and the newest schemas shipped
 
 
 def crds_dir() -> Path | None:
-    explicit = os.environ.get("CRDS_DIR")
-    if explicit:
-        return Path(explicit)
-    for folder in ROOT.parents:
-        if (folder / "shared" / "crds").is_dir():
-            return folder / "shared" / "crds"
-    return None
+    return shared_dir()
 
 
 def _strict(schema: Any) -> Any:

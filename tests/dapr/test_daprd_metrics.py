@@ -52,13 +52,12 @@ def _exercise(real_dapr: RealDapr) -> list[Pair]:
 
 
 def _trip_breaker(real_dapr: RealDapr, pair: Pair) -> None:
-    """Calls that conversations answers 401 (no bearer token): failures to daprd's breaker, 4xx included."""
+    """Calls that dead-letters answers 404 (no such dead letter): failures to daprd's breaker, 4xx included.
+    (The user-facing functions have no breaker, for that very reason: tests/dapr/test_real_dapr.py.)"""
     sidecar = real_dapr.sidecar_of(pair)
-    statuses = [
-        sidecar.call("GET", "/v1.0/invoke/conversations/method/api/conversations/tripped").status
-        for _ in range(TRIP_CALLS)
-    ]
-    assert statuses == [401] * 6 + [500] * (TRIP_CALLS - 6), statuses
+    missing = f"/v1.0/invoke/dead-letters/method/dead-letters/{uuid.uuid4()}"
+    statuses = [sidecar.call("GET", missing).status for _ in range(TRIP_CALLS)]
+    assert statuses == [404] * 6 + [500] * (TRIP_CALLS - 6), statuses
 
 
 def test_every_daprd_metric_queried_is_exported_and_a_tripped_breaker_shows_open(real_dapr: RealDapr):
@@ -66,12 +65,12 @@ def test_every_daprd_metric_queried_is_exported_and_a_tripped_breaker_shows_open
     for pair in _exercise(real_dapr):
         exposed |= exposed_names(_metrics(pair))
     # Its own pair, stopped afterwards: an open breaker refuses calls for 30 s.
-    with real_dapr.extra_pair("conversations") as pair:
+    with real_dapr.extra_pair("dead-letters") as pair:
         _trip_breaker(real_dapr, pair)
         text = _metrics(pair)
     exposed |= exposed_names(text)
 
-    target = {"policy": "circuitbreaker", "target": "app_conversations"}
+    target = {"policy": "circuitbreaker", "target": "app_dead-letters"}
     states = {
         labels["status"]: value
         for labels, value in _samples(text, "dapr_resiliency_cb_state")

@@ -178,3 +178,14 @@ def test_bulk_publish_keeps_every_event_id(real_dapr: RealDapr):
     ids = [e["id"] for e in events]
     stored = real_dapr.rows_eventually("SELECT id::text FROM audit_log WHERE id::text = ANY(%s)", (ids,), count=3)
     assert sorted(r[0] for r in stored) == sorted(ids)
+
+
+def test_users_refused_many_times_in_a_row_do_not_break_the_route_for_others(real_dapr: RealDapr):
+    """daprd's circuit breakers count 4xx answers as failures: todo-api and conversations have none, so a run of
+    404s and 401s (a scanner, a buggy client) cannot make daprd refuse everyone's calls to that route."""
+    user = f"scanner-{uuid.uuid4().hex[:8]}"
+    task = _create_task(real_dapr, "still reachable", user=user)
+    for _ in range(10):
+        assert real_dapr.api("GET", f"api/tasks/{uuid.uuid4()}", user=user).status == 404
+        assert real_dapr.api("GET", f"api/tasks/{task['id']}", user=None).status == 401
+    assert real_dapr.api("GET", f"api/tasks/{task['id']}", user=user).status == 200

@@ -18,7 +18,8 @@ from werkzeug.exceptions import HTTPException
 from bindings import cron_route, http_routes, topic_route
 from bindings.observability import configure_logging, metrics, new_trace_id, trace_id, trace_of
 from bindings.outcomes import problem, unexpected
-from bindings.triggers import Cron, DeadLetterTopics, Invoke, Topic, get, resolve
+from bindings.table import get
+from bindings.triggers import Cron, DeadLetterTopics, Invoke, Topic, resolve
 from functions.deps import Deps
 
 _OPEN_PATHS = {"/healthz"}

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from bindings import dead_letters_cli
-from bindings.triggers import FUNCTIONS, Cron, DeadLetterTopics, Invoke, Topic
+from bindings.table import FUNCTIONS
+from bindings.triggers import Cron, DeadLetterTopics, Invoke, Topic
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bindings.observability import FunctionMeter
 from bindings.scoped_secrets import ScopedSecrets
-from bindings.triggers import get
+from bindings.table import get
 from functions.deps import Deps
 from functions.outbox import Outbox
 from functions.ports import Invoker, Publisher, Secrets, StateStore

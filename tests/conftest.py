@@ -113,7 +113,7 @@ def _undeclared_secret_reads() -> list[str]:
     whatever the port answered; the expectation is the declaration in bindings/triggers.py.
     """
     from bindings.observability import metrics
-    from bindings.triggers import FUNCTIONS
+    from bindings.table import FUNCTIONS
 
     found = []
     # This counter only: collecting the whole registry would also run the scrape-time gauges' database reads.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from bindings.triggers import FUNCTIONS
+from bindings.table import FUNCTIONS
 
 # `make dapr-up` and dapr.yaml: function i (in table order) gets BASE + i on each of these.
 # Away from daprd's defaults (3500/50001/9090) so a `dapr init` sidecar elsewhere on the machine does not clash,

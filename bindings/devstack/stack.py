@@ -19,7 +19,7 @@ from bindings.devstack.cache import write_private as _write_private
 from bindings.devstack.plan import Pair
 from bindings.devstack.render import DAPR, LOCAL_SECRET_STORE, ROOT, app_spec, component_files, load, set_metadata
 from bindings.manifests.dapr_cluster import secret_scope
-from bindings.triggers import FUNCTIONS
+from bindings.table import FUNCTIONS
 
 KAFKA_PORT = 9092
 CONTROLLER_PORT = 9093

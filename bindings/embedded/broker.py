@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask
 
 from bindings.embedded.resiliency import RetryPolicy
-from bindings.triggers import FUNCTIONS
+from bindings.table import FUNCTIONS
 from functions.dead_letters import REASON_ATTRIBUTE
 from functions.store.db import Database, Tx
 

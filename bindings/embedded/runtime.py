@@ -25,7 +25,8 @@ from bindings.embedded.secrets import FileSecrets, ensure_file
 from bindings.embedded.state import TableState, component_metadata, key_prefix
 from bindings.outcomes import problem
 from bindings.schedules import cron_components
-from bindings.triggers import FUNCTIONS, Invoke
+from bindings.table import FUNCTIONS
+from bindings.triggers import Invoke
 from bindings.wiring import make_deps, settings_from_env
 from functions.deps import Deps
 from functions.errors import Transient

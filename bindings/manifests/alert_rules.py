@@ -15,7 +15,8 @@ from typing import Any
 from bindings.manifests import yamltext
 from bindings.manifests.facts import NAMESPACE, PART_OF
 from bindings.schedules import cron_components
-from bindings.triggers import FUNCTIONS, Cron
+from bindings.table import FUNCTIONS
+from bindings.triggers import Cron
 
 GROUP = "todo-functions"
 RUNBOOK = "docs/deployment.md#alerts"

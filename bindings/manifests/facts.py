@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from bindings.triggers import FUNCTIONS, Cron, Function, Invoke
+from bindings.table import FUNCTIONS
+from bindings.triggers import Cron, Function, Invoke
 
 NAMESPACE = "todo-app"
 PART_OF = "todo-functions"

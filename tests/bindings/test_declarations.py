@@ -9,7 +9,8 @@ import pytest
 
 from bindings.embedded.resiliency import inbound_retry
 from bindings.schedules import cron_components, load_components
-from bindings.triggers import FUNCTIONS, Cron, DeadLetterTopics, Function, Invoke, Route, Topic, _table, resolve
+from bindings.table import FUNCTIONS
+from bindings.triggers import Cron, DeadLetterTopics, Function, Invoke, Route, Topic, _table, resolve
 from functions.domain.events import TOPICS
 
 ROOT = Path(__file__).resolve().parents[2]

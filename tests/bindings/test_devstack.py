@@ -11,7 +11,8 @@ from bindings.devstack import kafka, procs
 from bindings.devstack.plan import dynamic_plan, fixed_plan
 from bindings.devstack.render import ROOT, rendered, stale
 from bindings.devstack.stack import Stack
-from bindings.triggers import FUNCTIONS, Topic
+from bindings.table import FUNCTIONS
+from bindings.triggers import Topic
 
 
 def test_committed_renderings_are_current():

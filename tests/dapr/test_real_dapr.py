@@ -11,7 +11,8 @@ import jwt
 import pytest
 
 from bindings.ports.sidecar import Sidecar, SidecarPublisher, SidecarSecrets, SidecarState
-from bindings.triggers import FUNCTIONS, Cron
+from bindings.table import FUNCTIONS
+from bindings.triggers import Cron
 from functions.errors import Conflict
 from tests.dapr.harness import RealDapr, eventually
 

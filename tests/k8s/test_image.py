@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from bindings import procfile
-from bindings.triggers import FUNCTIONS
+from bindings.table import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()

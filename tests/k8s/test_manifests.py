@@ -10,7 +10,8 @@ import pytest
 from bindings import manifests
 from bindings.manifests import dapr_cluster, facts, kafka, secrets
 from bindings.procfile import read as read_procfile
-from bindings.triggers import FUNCTIONS, Cron, Function, Invoke, Topic
+from bindings.table import FUNCTIONS
+from bindings.triggers import Cron, Function, Invoke, Topic
 from tests.k8s.schemas import ROOT, load
 
 BASE = ROOT / "k8s" / "base"

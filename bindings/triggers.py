@@ -9,6 +9,8 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from functions.domain.dead_letters import dead_letter_topic
+
 PUBSUB = "kafka-pubsub"
 
 
@@ -55,7 +57,7 @@ class Topic:
 
     @property
     def dead_letter_topic(self) -> str:
-        return f"{self.topic}-dlq"
+        return dead_letter_topic(self.topic)
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ class DeadLetterTopics:
         from functions.domain.events import TOPICS
 
         subscribed = {fn.trigger.topic for fn in FUNCTIONS.values() if isinstance(fn.trigger, Topic)}
-        return tuple(sorted(f"{t}-dlq" for t in subscribed | set(TOPICS)))
+        return tuple(sorted(dead_letter_topic(t) for t in subscribed | set(TOPICS)))
 
     @staticmethod
     def route_of(topic: str) -> str:

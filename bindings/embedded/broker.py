@@ -22,7 +22,7 @@ from flask import Flask
 
 from bindings.embedded.resiliency import RetryPolicy
 from bindings.table import FUNCTIONS
-from functions.dead_letters import REASON_ATTRIBUTE
+from functions.domain.dead_letters import REASON_ATTRIBUTE
 from functions.store.db import Database, Tx
 
 log = logging.getLogger("bindings.embedded.broker")

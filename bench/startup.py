@@ -32,10 +32,9 @@ print(time.perf_counter() - started)
 
 def _routes(name: str) -> list[Any]:
     from bindings.table import get
-    from bindings.triggers import Invoke
 
     fn = get(name)
-    return list(fn.adhoc) + (list(fn.trigger.routes) if isinstance(fn.trigger, Invoke) else [])
+    return [*fn.adhoc, *fn.trigger.routes]
 
 
 def module_paths(name: str) -> list[str]:
@@ -49,9 +48,8 @@ def module_paths(name: str) -> list[str]:
 def _kinds(name: str) -> tuple[bool, bool]:
     """(has user routes, is a cron function)."""
     from bindings.table import get
-    from bindings.triggers import Cron
 
-    return any(r.auth == "user" for r in _routes(name)), isinstance(get(name).trigger, Cron)
+    return any(r.auth == "user" for r in _routes(name)), get(name).trigger.binding is not None
 
 
 def _built_with(name: str) -> list[str]:

@@ -7,13 +7,11 @@ import json
 import os
 import signal
 import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
 from bindings import dead_letters_cli
 from bindings.table import FUNCTIONS
-from bindings.triggers import Cron, DeadLetterTopics, Invoke, Topic
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -120,20 +118,11 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def _list(_: argparse.Namespace) -> int:
-    for fn in FUNCTIONS.values():
-        t = fn.trigger
-        if isinstance(t, Cron):
-            from bindings.schedules import cron_components
+    from bindings.schedules import cron_components
 
-            comp = cron_components().get(t.binding)
-            trigger = f"cron {t.binding} ({comp.schedule.text if comp else 'no component!'})"
-        elif isinstance(t, Topic):
-            trigger = f"topic {t.topic} -> {t.route} (dead letters: {t.dead_letter_topic})"
-        elif isinstance(t, DeadLetterTopics):
-            trigger = "topics " + ", ".join(t.topics)
-        else:
-            trigger = "invoke " + ", ".join(f"{r.method} {r.path}" for r in t.routes)
-        print(f"{fn.name:<18} {trigger}")
+    schedules = {name: c.schedule.text for name, c in cron_components().items()}
+    for fn in FUNCTIONS.values():
+        print(f"{fn.name:<18} {fn.trigger.describe(schedules)}")
         if fn.summary:
             print(f"{'':<18} {fn.summary}")
     return 0
@@ -148,54 +137,22 @@ def _invoke(args: argparse.Namespace) -> int:
     except json.JSONDecodeError as exc:
         print(f"JSON argument is malformed: {exc}", file=sys.stderr)
         return 2
+    call = fn.trigger.adhoc(payload)
     runtime = Runtime.build(args.data_dir, functions=[fn.name], pool_size=2)
     try:
-        client = runtime.apps[fn.name].test_client()
-        if isinstance(fn.trigger, Cron):
-            resp = client.post("/run", json=payload if payload is not None else {})
-        elif isinstance(fn.trigger, Topic):
-            resp = client.post(
-                fn.trigger.route,
-                data=json.dumps(_as_cloudevent(payload, fn.trigger.topic)),
-                content_type="application/cloudevents+json",
-            )
-        else:
-            resp = _invoke_route(runtime, client, fn.trigger, payload or {})
+        deps = runtime.deps[fn.name]
+        headers = {}
+        if call.user:
+            from bindings import auth
+
+            headers["Authorization"] = "Bearer " + auth.issue(auth.signing_key(deps.secrets), deps.settings, call.user)
+        sent = {} if call.body is None else {"data": json.dumps(call.body), "content_type": call.content_type}
+        resp = runtime.apps[fn.name].test_client().open(call.path, method=call.method, headers=headers, **sent)
         body = resp.get_data(as_text=True)
         print(body if body else f"HTTP {resp.status_code}")
         return 0 if resp.status_code < 400 and '"RETRY"' not in body and '"DROP"' not in body else 1
     finally:
         runtime.close()
-
-
-def _as_cloudevent(payload: Any, topic: str) -> Any:
-    if isinstance(payload, dict) and payload.get("specversion"):
-        return payload
-    return {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": "cli",
-        "type": "cli.invoke",
-        "datacontenttype": "application/json",
-        "topic": topic,
-        "data": payload,
-    }
-
-
-def _invoke_route(runtime: Any, client: Any, trigger: Invoke, call: dict[str, Any]) -> Any:
-    from bindings import auth
-
-    deps = next(iter(runtime.deps.values()))
-    headers = {}
-    if call.get("user"):
-        key = auth.signing_key(deps.secrets)
-        headers["Authorization"] = "Bearer " + auth.issue(key, deps.settings, call["user"])
-    return client.open(
-        call.get("path", "/api/tasks"),
-        method=call.get("method", "GET"),
-        json=call.get("body"),
-        headers=headers,
-    )
 
 
 def _manifests(args: argparse.Namespace) -> int:

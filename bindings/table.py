@@ -1,43 +1,99 @@
 """The one declaration table: function (= Dapr app-id) -> trigger -> handler -> input model.
 
-Handlers and models are named by dotted path and imported only by the function that serves them,
-so one function's process never pays for another's imports. `/dapr/subscribe`, the Procfile,
-`dapr/` and `k8s/` are checked against this table by tests/bindings/test_declarations.py.
-The model of an entry (Function, Cron, Topic, ...) lives in bindings/triggers.py.
+Handlers and models are named by their whole dotted path and imported only by the function that
+serves them, so one function's process never pays for another's imports. What an entry can say is
+the trigger model (bindings/triggers.py); below the table are the facts that only the whole table
+knows: the dead-letter topics, the topics subscribed, the path prefixes users reach.
+`/dapr/subscribe`, the Procfile, `dapr/` and `k8s/` are checked against this table by
+tests/bindings/test_declarations.py.
 """
 
 from __future__ import annotations
 
-from bindings.triggers import Bulk, Cron, DeadLetterTopics, Function, Invoke, Route, Topic, _table
-from functions.secret_catalogue import DATABASE, JWT, SENDGRID
+from bindings.triggers import Bulk, Cron, DeadLetterTopics, Function, Invoke, Route, Topic
+from functions.domain.dead_letters import dead_letter_topic
+from functions.domain.events import TOPICS
+from functions.secret_catalogue import DATABASE, JWT, SENDGRID, secret
 
-_T = "functions.todo_api.tasks:"
-_TM = "functions.domain.tasks:"
-_C = "functions.conversations:"
-_CM = "functions.domain.conversations:"
-_DL = "functions.dead_letters:"
 
-FUNCTIONS: dict[str, Function] = _table(
+def declare(*functions: Function) -> dict[str, Function]:
+    """The functions by name; a name declared twice or an unknown secret fails here, at import, not in a pod."""
+    table: dict[str, Function] = {}
+    for fn in functions:
+        if fn.name in table:
+            raise ValueError(f"function {fn.name!r} is declared twice")
+        for name in fn.secrets:
+            secret(name)
+        table[fn.name] = fn
+    return table
+
+
+def dead_letter_topics() -> tuple[str, ...]:
+    """Every `<topic>-dlq`: of the topics our events go to and of every topic a function of the table takes.
+
+    Read when asked (dead-letters' trigger calls it), so a topic function declared anywhere in the table
+    is covered.
+    """
+    taken = {topic for fn in FUNCTIONS.values() if (topic := fn.trigger.dead_letter_topic)}
+    return tuple(sorted(taken | {dead_letter_topic(t) for t in TOPICS}))
+
+
+FUNCTIONS: dict[str, Function] = declare(
     Function(
         name="todo-api",
         secrets=(DATABASE, JWT),
         summary="Task CRUD, search/filter/sort, complete/reopen, profile, audit query",
         trigger=Invoke(
             routes=(
-                Route("POST", "/api/tasks", _T + "create_task", _TM + "CreateTask", status=201),
-                Route("GET", "/api/tasks", _T + "list_tasks", _TM + "TaskQuery", source="query"),
-                Route("GET", "/api/tasks/<id>", _T + "get_task", _TM + "TaskRef", source="none"),
-                Route("PATCH", "/api/tasks/<id>", _T + "update_task", _TM + "UpdateTask"),
+                Route(
+                    "POST",
+                    "/api/tasks",
+                    "functions.todo_api.tasks:create_task",
+                    "functions.domain.tasks:CreateTask",
+                    status=201,
+                ),
+                Route(
+                    "GET",
+                    "/api/tasks",
+                    "functions.todo_api.tasks:list_tasks",
+                    "functions.domain.tasks:TaskQuery",
+                    source="query",
+                ),
+                Route(
+                    "GET",
+                    "/api/tasks/<id>",
+                    "functions.todo_api.tasks:get_task",
+                    "functions.domain.tasks:TaskRef",
+                    source="none",
+                ),
+                Route(
+                    "PATCH",
+                    "/api/tasks/<id>",
+                    "functions.todo_api.tasks:update_task",
+                    "functions.domain.tasks:UpdateTask",
+                ),
                 Route(
                     "DELETE",
                     "/api/tasks/<id>",
-                    _T + "delete_task",
-                    _TM + "TaskRef",
+                    "functions.todo_api.tasks:delete_task",
+                    "functions.domain.tasks:TaskRef",
                     status=204,
                     source="none",
                 ),
-                Route("POST", "/api/tasks/<id>/complete", _T + "complete_task", _TM + "TaskRef", source="none"),
-                Route("POST", "/api/tasks/<id>/reopen", _T + "reopen_task", _TM + "TaskRef", source="none"),
+                Route(
+                    "POST",
+                    "/api/tasks/<id>/complete",
+                    "functions.todo_api.tasks:complete_task",
+                    "functions.domain.tasks:TaskRef",
+                    source="none",
+                ),
+                Route(
+                    "POST",
+                    "/api/tasks/<id>/reopen",
+                    "functions.todo_api.tasks:reopen_task",
+                    "functions.domain.tasks:TaskRef",
+                    source="none",
+                ),
                 Route(
                     "GET",
                     "/api/tasks/<id>/occurrences",
@@ -59,7 +115,12 @@ FUNCTIONS: dict[str, Function] = _table(
                     "functions.todo_api.me:NoInput",
                     source="none",
                 ),
-                Route("PUT", "/api/me", "functions.todo_api.me:put_me", "functions.domain.users:UpdateProfile"),
+                Route(
+                    "PUT",
+                    "/api/me",
+                    "functions.todo_api.me:put_me",
+                    "functions.domain.users:UpdateProfile",
+                ),
             )
         ),
     ),
@@ -72,17 +133,23 @@ FUNCTIONS: dict[str, Function] = _table(
                 Route(
                     "POST",
                     "/api/conversations",
-                    _C + "start_conversation",
-                    _CM + "StartConversation",
+                    "functions.conversations:start_conversation",
+                    "functions.domain.conversations:StartConversation",
                     status=201,
                     source="none",
                 ),
-                Route("POST", "/api/conversations/<id>/messages", _C + "append_message", _CM + "AppendMessage", 201),
+                Route(
+                    "POST",
+                    "/api/conversations/<id>/messages",
+                    "functions.conversations:append_message",
+                    "functions.domain.conversations:AppendMessage",
+                    status=201,
+                ),
                 Route(
                     "GET",
                     "/api/conversations/<id>",
-                    _C + "get_conversation",
-                    _CM + "ConversationRef",
+                    "functions.conversations:get_conversation",
+                    "functions.domain.conversations:ConversationRef",
                     source="none",
                 ),
             )
@@ -161,7 +228,7 @@ FUNCTIONS: dict[str, Function] = _table(
         name="dead-letters",
         secrets=(DATABASE,),
         summary="Records dead-lettered messages for inspection and replay",
-        trigger=DeadLetterTopics(),
+        trigger=DeadLetterTopics(listed_by=dead_letter_topics),
         handler="functions.dead_letters:record_dead_letter",
         input="functions.dead_letters:DeadLetterIn",
         gauges="functions.dead_letters:open_gauge",
@@ -169,24 +236,24 @@ FUNCTIONS: dict[str, Function] = _table(
             Route(
                 "GET",
                 "/dead-letters",
-                _DL + "list_dead_letters",
-                _DL + "DeadLetterQuery",
+                "functions.dead_letters:list_dead_letters",
+                "functions.dead_letters:DeadLetterQuery",
                 source="query",
                 auth="internal",
             ),
             Route(
                 "GET",
                 "/dead-letters/<id>",
-                _DL + "get_dead_letter",
-                _DL + "DeadLetterRef",
+                "functions.dead_letters:get_dead_letter",
+                "functions.dead_letters:DeadLetterRef",
                 source="none",
                 auth="internal",
             ),
             Route(
                 "POST",
                 "/dead-letters/<id>/replay",
-                _DL + "replay_dead_letter",
-                _DL + "DeadLetterRef",
+                "functions.dead_letters:replay_dead_letter",
+                "functions.dead_letters:DeadLetterRef",
                 source="none",
                 auth="internal",
             ),
@@ -200,3 +267,32 @@ def get(name: str) -> Function:
         return FUNCTIONS[name]
     except KeyError:
         raise KeyError(f"unknown function {name!r}; known: {', '.join(FUNCTIONS)}") from None
+
+
+def topics_of(fn: Function) -> tuple[str, ...]:
+    """The topics this function subscribes to (one per /dapr/subscribe entry)."""
+    return tuple(s["topic"] for s in fn.trigger.subscriptions())
+
+
+def pubsubs_of(fn: Function) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s["pubsubname"] for s in fn.trigger.subscriptions()))
+
+
+def all_topics() -> tuple[str, ...]:
+    """Every subscribed topic and every dead-letter topic a subscription names, in table order."""
+    names: list[str] = []
+    for fn in FUNCTIONS.values():
+        subscriptions = fn.trigger.subscriptions()
+        names += [s["topic"] for s in subscriptions] + [
+            s["deadLetterTopic"] for s in subscriptions if s.get("deadLetterTopic")
+        ]
+    return tuple(dict.fromkeys(names))
+
+
+def path_prefixes(fn: Function) -> tuple[str, ...]:
+    """The paths users reach this function under: the first two segments of its user routes (`/api/tasks`).
+
+    An ingress routes them to it in a cluster, and the embedded runtime does the same on one machine.
+    """
+    prefixes = ["/" + "/".join([s for s in r.path.split("/") if s][:2]) for r in fn.trigger.routes if r.auth == "user"]
+    return tuple(dict.fromkeys(prefixes))

@@ -1,17 +1,30 @@
-"""The declaration model: triggers (cron, topic, dead-letter topics, invoke routes) and functions.
+"""The trigger model: what an entry of the declaration table (`bindings/table.py`) can say.
 
-`bindings/table.py` holds the table itself; everything here is what an entry of it can say.
+Each kind of trigger answers for itself what the adapters ask of it: its kind, whether users call
+it, its routes, its entries of `/dapr/subscribe`, the line `python -m bindings list` prints, and
+the call that runs its handler once by hand. So no caller switches on the kind; installing a
+trigger's routes on a Flask app is the one adapter step that differs, a dispatch in bindings/app.py.
+Nothing here imports from bindings/.
 """
 
 from __future__ import annotations
 
 import importlib
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from functions.domain.dead_letters import dead_letter_topic
 
 PUBSUB = "kafka-pubsub"
+RUN_ROUTE = "/run"  # a cron function's ad hoc run: Dapr service invocation or `python -m bindings invoke`
+CLOUDEVENTS_JSON = "application/cloudevents+json"
+
+
+def event_route(topic: str) -> str:
+    """Where daprd delivers a topic's events to its subscriber."""
+    return f"/events/{topic}"
 
 
 @dataclass(frozen=True)
@@ -28,12 +41,58 @@ class Route:
 
 
 @dataclass(frozen=True)
-class Cron:
+class AdhocCall:
+    """One request that runs a function's handler once by hand (`python -m bindings invoke`)."""
+
+    method: str
+    path: str
+    body: Any = None  # JSON; None sends no body
+    content_type: str = "application/json"
+    user: str | None = None  # the caller of a user route: the CLI signs a token for this user
+
+
+class Trigger:
+    """What every kind of trigger answers; each kind below overrides what differs from these defaults."""
+
+    kind: ClassVar[str]
+    user_facing: ClassVar[bool] = False  # users call it: bodies are small, callers carry bearer tokens
+    routes: tuple[Route, ...] = ()  # the HTTP routes it declares
+    binding: str | None = None  # the bindings.cron component that fires it
+    dead_letter_topic: str | None = None  # where daprd moves the events its handler drops
+    whole_event: ClassVar[bool] = False  # its handler takes a delivered CloudEvent whole, not its `data`
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        """Its entries of GET /dapr/subscribe."""
+        return []
+
+    def describe(self, schedules: Mapping[str, str]) -> str:
+        """Its line in `python -m bindings list`; `schedules`: each cron component's schedule (dapr/components)."""
+        raise NotImplementedError
+
+    def adhoc(self, payload: Any) -> AdhocCall:
+        """The call that runs its handler once, from the CLI's JSON: by default the route that JSON names,
+        `{"method", "path", "body", "user"}`."""
+        call = payload or {}
+        return AdhocCall(
+            call.get("method", "GET"), call.get("path", "/api/tasks"), call.get("body"), user=call.get("user")
+        )
+
+
+@dataclass(frozen=True)
+class Cron(Trigger):
     binding: str  # the bindings.cron component; daprd POSTs each tick to /<binding>
+    kind: ClassVar[str] = "cron"
 
     @property
     def route(self) -> str:
         return f"/{self.binding}"
+
+    def describe(self, schedules: Mapping[str, str]) -> str:
+        return f"cron {self.binding} ({schedules.get(self.binding, 'no component!')})"
+
+    def adhoc(self, payload: Any) -> AdhocCall:
+        """POST /run with the run's options (none: the defaults)."""
+        return AdhocCall("POST", RUN_ROUTE, payload if payload is not None else {})
 
 
 @dataclass(frozen=True)
@@ -45,55 +104,118 @@ class Bulk:
 
 
 @dataclass(frozen=True)
-class Topic:
+class Topic(Trigger):
     topic: str
     match: str | None = None  # a CEL rule; other events are acknowledged without running the handler
     pubsub: str = PUBSUB
     bulk: Bulk | None = None
+    kind: ClassVar[str] = "topic"
 
     @property
     def route(self) -> str:
-        return f"/events/{self.topic}"
+        return event_route(self.topic)
+
+    @property
+    def ignored_route(self) -> str:
+        """Where the events that `match` does not select go: acknowledged, nothing run."""
+        return f"{self.route}/ignored"
 
     @property
     def dead_letter_topic(self) -> str:
         return dead_letter_topic(self.topic)
 
+    def delivery_routes(self) -> dict[str, str]:
+        """Route -> topic, for each topic it receives."""
+        return {self.route: self.topic}
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        routes: dict[str, Any] = {"default": self.route}
+        if self.match:
+            routes = {"rules": [{"match": self.match, "path": self.route}], "default": self.ignored_route}
+        entry: dict[str, Any] = {
+            "pubsubname": self.pubsub,
+            "topic": self.topic,
+            "routes": routes,
+            "deadLetterTopic": self.dead_letter_topic,
+            "metadata": {},
+        }
+        if self.bulk:
+            entry["bulkSubscribe"] = {
+                "enabled": True,
+                "maxMessagesCount": self.bulk.max_messages,
+                "maxAwaitDurationMs": self.bulk.max_await_ms,
+            }
+        return [entry]
+
+    def describe(self, schedules: Mapping[str, str]) -> str:
+        return f"topic {self.topic} -> {self.route} (dead letters: {self.dead_letter_topic})"
+
+    def adhoc(self, payload: Any) -> AdhocCall:
+        """POST its route with the JSON as a CloudEvent: as given when it is one, else as its `data`."""
+        event = payload
+        if not (isinstance(payload, dict) and payload.get("specversion")):
+            event = {
+                "specversion": "1.0",
+                "id": str(uuid.uuid4()),
+                "source": "cli",
+                "type": "cli.invoke",
+                "datacontenttype": "application/json",
+                "topic": self.topic,
+                "data": payload,
+            }
+        return AdhocCall("POST", self.route, event, CLOUDEVENTS_JSON)
+
 
 @dataclass(frozen=True)
-class DeadLetterTopics:
-    """Every `<topic>-dlq`: of the topics our events go to and of every Topic subscription in the table.
+class DeadLetterTopics(Trigger):
+    """Every dead-letter topic, as `listed_by` names them when asked: the table passes its own list, so a topic
+    function declared anywhere in the table is covered.
 
-    Read when asked, so a topic function declared anywhere in the table is covered. Its own
-    subscriptions have no dead-letter topic: a `-dlq-dlq` would only move a message one step
+    Its own subscriptions have no dead-letter topic: a `-dlq-dlq` would only move a message one step
     further from the operator, and the handler accepts any CloudEvent, so what remains to fail
     is transient (the database) and is retried by the inbound policy.
     """
 
+    listed_by: Callable[[], tuple[str, ...]]
     pubsub: str = PUBSUB
+    kind: ClassVar[str] = "deadlettertopics"
+    bulk: ClassVar[Bulk | None] = None
+    ignored_route: ClassVar[str | None] = None  # it selects no events: every one is a dead letter to record
+    # The handler gets the whole CloudEvent and dedupes itself: the same id may rightly come back after
+    # a replay, which an inbox row would hide.
+    whole_event: ClassVar[bool] = True
 
     @property
     def topics(self) -> tuple[str, ...]:
-        from bindings.table import FUNCTIONS  # the table declares this trigger, so it is read when asked
-        from functions.domain.events import TOPICS
+        return self.listed_by()
 
-        subscribed = {fn.trigger.topic for fn in FUNCTIONS.values() if isinstance(fn.trigger, Topic)}
-        return tuple(sorted(dead_letter_topic(t) for t in subscribed | set(TOPICS)))
+    def delivery_routes(self) -> dict[str, str]:
+        return {event_route(topic): topic for topic in self.topics}
 
-    @staticmethod
-    def route_of(topic: str) -> str:
-        return f"/events/{topic}"
+    def subscriptions(self) -> list[dict[str, Any]]:
+        return [
+            {"pubsubname": self.pubsub, "topic": topic, "routes": {"default": route}, "metadata": {}}
+            for route, topic in self.delivery_routes().items()
+        ]
+
+    def describe(self, schedules: Mapping[str, str]) -> str:
+        return "topics " + ", ".join(self.topics)
 
 
 @dataclass(frozen=True)
-class Invoke:
+class Invoke(Trigger):
     routes: tuple[Route, ...]
+    kind: ClassVar[str] = "invoke"
+    user_facing: ClassVar[bool] = True
+
+    def describe(self, schedules: Mapping[str, str]) -> str:
+        return "invoke " + ", ".join(f"{r.method} {r.path}" for r in self.routes)
 
 
 @dataclass(frozen=True)
 class Function:
     name: str
-    trigger: Cron | Topic | DeadLetterTopics | Invoke
+    trigger: Trigger
     handler: str | None = None  # cron and topic functions
     input: str | None = None
     summary: str = ""
@@ -110,51 +232,10 @@ class Function:
 
     @property
     def kind(self) -> str:
-        return type(self.trigger).__name__.lower()
-
-    def subscriptions(self) -> list[dict[str, Any]]:
-        """This function's entries of GET /dapr/subscribe."""
-        t = self.trigger
-        if isinstance(t, DeadLetterTopics):
-            return [
-                {"pubsubname": t.pubsub, "topic": topic, "routes": {"default": t.route_of(topic)}, "metadata": {}}
-                for topic in t.topics
-            ]
-        if not isinstance(t, Topic):
-            return []
-        routes: dict[str, Any] = {"default": t.route}
-        if t.match:
-            routes = {"rules": [{"match": t.match, "path": t.route}], "default": f"{t.route}/ignored"}
-        entry: dict[str, Any] = {
-            "pubsubname": t.pubsub,
-            "topic": t.topic,
-            "routes": routes,
-            "deadLetterTopic": t.dead_letter_topic,
-            "metadata": {},
-        }
-        if t.bulk:
-            entry["bulkSubscribe"] = {
-                "enabled": True,
-                "maxMessagesCount": t.bulk.max_messages,
-                "maxAwaitDurationMs": t.bulk.max_await_ms,
-            }
-        return [entry]
+        return self.trigger.kind
 
 
 def resolve(path: str) -> Any:
     """Import `package.module:attribute` on first use."""
     module, _, attribute = path.partition(":")
     return getattr(importlib.import_module(module), attribute)
-
-
-def _table(*functions: Function) -> dict[str, Function]:
-    from functions.secret_catalogue import secret
-
-    table: dict[str, Function] = {}
-    for fn in functions:
-        if fn.name in table:
-            raise ValueError(f"function {fn.name!r} is declared twice")
-        for name in fn.secrets:
-            secret(name)  # an unknown name fails here, at import, not in a pod
-        table[fn.name] = fn
-    return table

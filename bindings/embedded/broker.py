@@ -48,7 +48,7 @@ def subscriptions(pubsub: str) -> dict[str, list[Subscription]]:
     """What each function's GET /dapr/subscribe declares, by topic."""
     by_topic: dict[str, list[Subscription]] = {}
     for fn in FUNCTIONS.values():
-        for sub in fn.subscriptions():
+        for sub in fn.trigger.subscriptions():
             if sub["pubsubname"] != pubsub:
                 continue
             rules = []

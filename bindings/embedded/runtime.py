@@ -25,8 +25,7 @@ from bindings.embedded.secrets import FileSecrets, ensure_file
 from bindings.embedded.state import TableState, component_metadata, key_prefix
 from bindings.outcomes import problem
 from bindings.schedules import cron_components
-from bindings.table import FUNCTIONS
-from bindings.triggers import Invoke
+from bindings.table import FUNCTIONS, get, path_prefixes
 from bindings.wiring import make_deps, settings_from_env
 from functions.deps import Deps
 from functions.errors import Transient
@@ -140,14 +139,8 @@ class Runtime:
 
 
 def route_prefixes(functions: list[str]) -> dict[str, str]:
-    """The static part of each route of these invoke functions (up to its first <param>) -> function."""
-    found: dict[str, str] = {}
-    for name in functions:
-        trigger = FUNCTIONS[name].trigger
-        if isinstance(trigger, Invoke):
-            for route in trigger.routes:
-                found[route.path.split("<", 1)[0].rstrip("/")] = name
-    return found
+    """Each path prefix users reach these functions under -> the function."""
+    return {prefix: name for name in functions for prefix in path_prefixes(get(name))}
 
 
 def _owner_of(path: str, prefixes: dict[str, str]) -> str:

@@ -16,7 +16,6 @@ from bindings.manifests import yamltext
 from bindings.manifests.facts import NAMESPACE, PART_OF
 from bindings.schedules import cron_components
 from bindings.table import FUNCTIONS
-from bindings.triggers import Cron
 
 GROUP = "todo-functions"
 RUNBOOK = "docs/deployment.md#alerts"
@@ -46,7 +45,7 @@ def cron_windows() -> list[CronWindow]:
     components = cron_components()
     windows = []
     for fn in FUNCTIONS.values():
-        if not isinstance(fn.trigger, Cron):
+        if fn.trigger.binding is None:
             continue
         schedule = components[fn.trigger.binding].schedule
         gap = schedule.longest_gap()

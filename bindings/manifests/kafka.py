@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bindings.manifests import facts
+from bindings.table import all_topics
 from functions.domain.dead_letters import dead_letter_topic, is_dead_letter_topic
 from functions.domain.events import TOPICS
 
@@ -38,7 +39,7 @@ def plan_of(topic: str) -> TopicPlan:
 
 def topic_names() -> tuple[str, ...]:
     """The published contract's topics, every subscribed topic, and a dead-letter topic for each."""
-    names = [*TOPICS, *facts.all_topics()]
+    names = [*TOPICS, *all_topics()]
     names += [dead_letter_topic(t) for t in names if not is_dead_letter_topic(t)]
     return tuple(dict.fromkeys(names))
 

@@ -113,7 +113,7 @@ def deployment(fn: Function, config: str) -> dict[str, Any]:
             },
         },
     }
-    if facts.is_cron(fn):
+    if fn.trigger.binding is not None:
         spec["replicas"] = CRON_REPLICAS
     # Topic and invoke functions leave `replicas` to their KEDA ScaledObject or HPA, so that
     # re-applying the manifests does not fight the autoscaler.

@@ -18,7 +18,7 @@ _IMPORTS = """
 import sys, time
 sys.stderr.write({mark!r} + "\\n")
 started = time.perf_counter()
-import bindings.app, bindings.wiring, bindings.ports.sidecar
+import bindings.app, bindings.wiring, bindings.sidecar
 from bindings.table import get
 from bindings.triggers import resolve
 fn = get({name!r})

@@ -87,7 +87,7 @@ def make_deps(
 
 def sidecar_deps(function: str) -> Deps:
     """Dependencies of a function running beside its own daprd (gunicorn, one process per function)."""
-    from bindings.ports.sidecar import Sidecar, SidecarInvoker, SidecarPublisher, SidecarSecrets, SidecarState
+    from bindings.sidecar import Sidecar, SidecarInvoker, SidecarPublisher, SidecarSecrets, SidecarState
 
     settings = settings_from_env()
     host = os.environ.get("DAPR_HOST", "127.0.0.1")

@@ -26,7 +26,7 @@ from bindings.devstack import kafka, procs
 from bindings.devstack.plan import Pair, dynamic_plan
 from bindings.devstack.stack import Stack
 from bindings.embedded.secrets import FileSecrets
-from bindings.ports.sidecar import CE_JSON, Sidecar
+from bindings.sidecar import CE_JSON, Sidecar
 from bindings.triggers import PUBSUB
 from functions.settings import Settings
 

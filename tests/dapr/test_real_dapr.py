@@ -10,7 +10,7 @@ from pathlib import Path
 import jwt
 import pytest
 
-from bindings.ports.sidecar import Sidecar, SidecarPublisher, SidecarSecrets, SidecarState
+from bindings.sidecar import Sidecar, SidecarPublisher, SidecarSecrets, SidecarState
 from bindings.table import FUNCTIONS
 from bindings.triggers import Cron
 from functions.errors import Conflict

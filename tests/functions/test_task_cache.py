@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from bindings.observability import metrics
-from bindings.ports.sidecar import Sidecar, SidecarState
+from bindings.sidecar import Sidecar, SidecarState
 from functions import task_cache
 from functions.domain.tasks import TaskRef, UpdateTask
 from functions.errors import NotFound

@@ -1,4 +1,4 @@
-"""One function under gunicorn without daprd: its ports are the embedded runtime's.
+"""One function under gunicorn without daprd: its adapters are the embedded runtime's.
 
 `gunicorn 'bench.function_app:create_app("todo-api")'` with DATABASE_URL and BENCH_DATA_DIR set.
 Publishing goes to the embedded durable broker (PostgreSQL tables, as a Kafka produce would be a

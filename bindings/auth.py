@@ -7,7 +7,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from functions.domain.types import is_zone, text_problem
-from functions.ports import Secrets
+from functions.protocols import Secrets
 from functions.secret_catalogue import JWT, JWT_SIGNING_KEY
 from functions.settings import Settings
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import urllib3
 
 from functions.errors import Conflict, Invalid, Transient
-from functions.ports import StateItem
+from functions.protocols import StateItem
 
 CE_JSON = "application/cloudevents+json"
 

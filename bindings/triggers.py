@@ -221,7 +221,7 @@ class Function:
     summary: str = ""
     adhoc: tuple[Route, ...] = field(default=())  # extra internal routes, e.g. api/notify
     # The secrets this function reads through the secret store (names from functions/secret_catalogue.py):
-    # its port refuses any other, and its Role and Dapr secret scopes allow exactly these.
+    # its scoped secrets refuse any other, and its Role and Dapr secret scopes allow exactly these.
     secrets: tuple[str, ...] = ()
     # `module:function(deps) -> str | None`: why the function cannot serve yet (its /healthz answers 503 with
     # that reason, so Kubernetes and daprd hold traffic back), or None when it can.

@@ -13,7 +13,7 @@ from bindings.scoped_secrets import ScopedSecrets
 from bindings.table import get
 from functions.deps import Deps
 from functions.outbox import Outbox
-from functions.ports import Invoker, Publisher, Secrets, StateStore
+from functions.protocols import Invoker, Publisher, Secrets, StateStore
 from functions.secret_catalogue import DATABASE, DATABASE_URL
 from functions.settings import Retention, Settings
 from functions.store.db import Database

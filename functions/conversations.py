@@ -24,7 +24,7 @@ from functions.domain.conversations import (
     StartConversation,
 )
 from functions.errors import Conflict, Invalid, NotFound
-from functions.ports import StateItem
+from functions.protocols import StateItem
 
 APPEND_ATTEMPTS = 12
 

@@ -109,8 +109,8 @@ def api(runtime: Runtime):
 def _undeclared_secret_reads() -> list[str]:
     """(function, secret) pairs asked for during this run that the function's declaration does not name.
 
-    Recorded through each function's secrets port (`todo_secret_reads_total`, bindings/scoped_secrets.py),
-    whatever the port answered; the expectation is the declaration in bindings/triggers.py.
+    Recorded by each function's scoped secrets (`todo_secret_reads_total`, bindings/scoped_secrets.py),
+    whatever they answered; the expectation is the declaration in bindings/triggers.py.
     """
     from bindings.observability import metrics
     from bindings.table import FUNCTIONS

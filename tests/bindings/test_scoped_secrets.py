@@ -1,4 +1,4 @@
-"""A function's secrets port hands out its declared secrets only, and counts every request."""
+"""A function's scoped secrets hand out its declared secrets only, and counts every request."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""What handlers need from the outside, as protocols; bindings/ provides a sidecar and an embedded side."""
+"""What handlers need from the outside, as protocols that Deps (functions/deps.py) holds: bindings/sidecar.py
+implements them over daprd, bindings/embedded/ on one machine.
+"""
 
 from __future__ import annotations
 

@@ -13,13 +13,13 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
+from functions.changes import record
 from functions.deps import Deps
 from functions.domain import occurrences
 from functions.domain.recurrence import RecurrenceError
 from functions.domain.tasks import PRIORITY_NAME
 from functions.store import reminders, series, tasks
 from functions.store.db import Row, Tx
-from functions.todo_api.changes import record
 
 Outcome = Literal["spawned", "series ended", "successor exists", "not done", "not recurring"]
 

@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from functions import task_cache
+from functions.changes import record
 from functions.context import Context
 from functions.deps import Deps
 from functions.domain import recurrence
@@ -16,7 +17,6 @@ from functions.domain.users import User
 from functions.errors import Conflict, Invalid, NotFound
 from functions.store import reminders, series, tasks, users
 from functions.store.db import Tx
-from functions.todo_api.changes import record
 
 
 def _zone_for(tx: Tx, user: User, requested: str | None) -> str:

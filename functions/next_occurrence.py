@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
-from functions.changes import record
+from functions.changes import record_task_change
 from functions.deps import Deps
 from functions.domain import occurrences
 from functions.domain.recurrence import RecurrenceError
@@ -74,7 +74,7 @@ def spawn_next(tx: Tx, deps: Deps, task_id: UUID, *, healed: bool = False) -> Sp
     created = tasks.get(tx, done["user_id"], new_id)
     assert created is not None
     details = {"series_id": str(done["series_id"]), "previous_task_id": str(task_id), "healed": healed}
-    record(
+    record_task_change(
         tx, deps, deps.function, "created", None, created, owner=done["user_id"], actor_type="function", details=details
     )
     return Spawned(completed_task_id=task_id, outcome="spawned", task_id=new_id, due_at=due)

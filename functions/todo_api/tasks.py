@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from functions import task_cache
-from functions.changes import record
+from functions.changes import record_task_change
 from functions.context import Context
 from functions.deps import Deps
 from functions.domain import recurrence
@@ -63,7 +63,7 @@ def create_task(cmd: CreateTask, deps: Deps, ctx: Context) -> Task:
         tasks.insert(tx, task_id, user.id, fields, now)
         reminders.plan(tx, task_id, user.id, cmd.reminders, cmd.due_at)
         created = _load(tx, user, task_id)
-        record(tx, deps, user.id, "created", None, created)
+        record_task_change(tx, deps, user.id, "created", None, created)
     return created
 
 
@@ -120,7 +120,7 @@ def update_task(cmd: UpdateTask, deps: Deps, ctx: Context) -> Task:
         task_cache.invalidate_after_commit(tx, deps, user.id, before.id)
         after = _load(tx, user, before.id)
         if after.model_dump(exclude={"updated_at"}) != before.model_dump(exclude={"updated_at"}):
-            record(tx, deps, user.id, "updated", before, after)
+            record_task_change(tx, deps, user.id, "updated", before, after)
     return after
 
 
@@ -198,7 +198,7 @@ def _set_status(ref: TaskRef, deps: Deps, ctx: Context, status: str) -> Task:
         if done:
             reminders.cancel_pending(tx, ref.id, now)
         after = _load(tx, user, ref.id)
-        record(tx, deps, user.id, "completed" if done else "reopened", before, after)
+        record_task_change(tx, deps, user.id, "completed" if done else "reopened", before, after)
     return after
 
 
@@ -214,4 +214,4 @@ def delete_task(ref: TaskRef, deps: Deps, ctx: Context) -> None:
         if before.series_id is not None:
             # Deleting the latest instance stops the series; an older one leaves it running.
             series.end_if_latest(tx, before.series_id, before.due_at, now)
-        record(tx, deps, user.id, "deleted", before, before.model_copy(update={"updated_at": now}))
+        record_task_change(tx, deps, user.id, "deleted", before, before.model_copy(update={"updated_at": now}))

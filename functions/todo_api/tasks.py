@@ -52,14 +52,14 @@ def create_task(cmd: CreateTask, deps: Deps, ctx: Context) -> Task:
     task_id = uuid4()
     _check_reminder_times(cmd.reminders, cmd.due_at)
     with deps.db.transaction() as tx:
-        tasks.ensure_user(tx, user.id, user.email, user.timezone)
+        users.ensure(tx, user.id, user.email, user.timezone)
         zone = _zone_for(tx, user, cmd.timezone)
         fields = cmd.model_dump(exclude={"reminders"})
         fields.update(timezone=zone, series_id=None)
         if cmd.recurrence is not None:
             fields["recurrence"] = _rule(cmd.recurrence, cmd.due_at, zone)
             fields["series_id"] = uuid4()
-            tasks.insert_series(tx, fields["series_id"], user.id, fields["recurrence"], cmd.due_at, zone)
+            series.insert(tx, fields["series_id"], user.id, fields["recurrence"], cmd.due_at, zone)
         tasks.insert(tx, task_id, user.id, fields, now)
         reminders.plan(tx, task_id, user.id, cmd.reminders, cmd.due_at)
         created = _load(tx, user, task_id)
@@ -149,7 +149,7 @@ def _series_change(
     if normalized is None:
         return {"recurrence": None, "series_id": None}
     series_id = uuid4()
-    tasks.insert_series(tx, series_id, user.id, normalized, due_at, zone)
+    series.insert(tx, series_id, user.id, normalized, due_at, zone)
     return {"recurrence": normalized, "series_id": series_id}
 
 

@@ -12,7 +12,7 @@ from functions.context import Context
 from functions.deps import Deps
 from functions.domain import recurrence
 from functions.domain.reminders import ReminderSpec, falls_too_early
-from functions.domain.tasks import CreateTask, Task, TaskPage, TaskQuery, TaskRef, UpdateTask
+from functions.domain.tasks import CreateTask, Task, TaskPage, TaskQuery, TaskRef, UpdateTask, due_at_missing
 from functions.domain.users import User
 from functions.errors import Conflict, Invalid, NotFound
 from functions.store import reminders, series, tasks, users
@@ -100,12 +100,12 @@ def update_task(cmd: UpdateTask, deps: Deps, ctx: Context) -> Task:
         zone = changes.get("timezone", before.timezone)
         rule = changes.get("recurrence", before.recurrence)
         fields = {k: v for k, v in changes.items() if k != "reminders"}
-        if rule is not None and due_at is None:
-            raise Invalid("recurrence needs due_at: the first due date anchors the series", field="due_at")
+        if missing := due_at_missing(due_at, recurrence=rule):
+            raise Invalid(missing[1], field=missing[0])
         fields.update(_series_change(tx, user, before, changes, rule, due_at, zone, now))
         if cmd.reminders is not None:
-            if due_at is None and any(r.before is not None for r in cmd.reminders):
-                raise Invalid("a reminder with 'before' needs due_at", field="reminders")
+            if missing := due_at_missing(due_at, reminders=cmd.reminders):
+                raise Invalid(missing[1], field=missing[0])
             _check_reminder_times(cmd.reminders, due_at)
             reminders.cancel_pending(tx, before.id, now)  # replaced: the new due time moves none of them
         if "due_at" in changes and due_at != before.due_at:

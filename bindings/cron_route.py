@@ -10,11 +10,12 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from bindings.envelopes import EnvelopeError, load_json, now_utc, parse_read_time
+from bindings.envelopes import EnvelopeError, load_json, parse_read_time
 from bindings.instrument import measured
 from bindings.observability import trace_id
 from bindings.outcomes import classify, problem, problem_for, unexpected
 from bindings.triggers import RUN_ROUTE, Cron, Function, resolve
+from functions.clock import utc_now
 from functions.context import Context
 from functions.deps import Deps
 from functions.errors import FunctionError
@@ -47,7 +48,7 @@ def install(app: Flask, fn: Function, deps: Deps) -> None:
 
     @app.post(trigger.route, endpoint="tick")
     def tick() -> Response:
-        fired = parse_read_time(request.headers.get("readTimeUTC")) or now_utc()
+        fired = parse_read_time(request.headers.get("readTimeUTC")) or utc_now()
         instant = schedule.tick_of(fired)
         with measured(fn.name, "cron") as run:
             try:

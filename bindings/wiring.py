@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from bindings.observability import FunctionMeter
 from bindings.scoped_secrets import ScopedSecrets
 from bindings.table import get
+from functions.clock import utc_now
 from functions.deps import Deps
 from functions.outbox import Outbox
 from functions.protocols import Invoker, Publisher, Secrets, StateStore
@@ -53,10 +54,6 @@ def settings_from_env(
         values["retention"] = Retention(**retention)
     values.update(overrides)
     return Settings(**values)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def make_deps(

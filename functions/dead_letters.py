@@ -38,7 +38,9 @@ class DeadLetterIn(BaseModel):
         return event
 
 
-class Recorded(BaseModel):
+class DeadLetterRecorded(BaseModel):
+    """The record's id, and whether this delivery made it (False: a redelivery of one already recorded)."""
+
     id: UUID
     new: bool
 
@@ -73,7 +75,7 @@ class DeadLetterRef(BaseModel):
     id: UUID
 
 
-def record_dead_letter(letter: DeadLetterIn, deps: Deps, ctx: Context) -> Recorded:
+def record_dead_letter(letter: DeadLetterIn, deps: Deps, ctx: Context) -> DeadLetterRecorded:
     event = dict(letter.event)
     reason = event.pop(REASON_ATTRIBUTE, None)
     original = original_topic(letter.topic)
@@ -85,7 +87,7 @@ def record_dead_letter(letter: DeadLetterIn, deps: Deps, ctx: Context) -> Record
         "dead letter recorded" if new else "dead letter redelivered",
         extra={"dead_letter_id": str(record_id), "topic": letter.topic, "event_id": event["id"], "reason": reason},
     )
-    return Recorded(id=record_id, new=new)
+    return DeadLetterRecorded(id=record_id, new=new)
 
 
 def list_dead_letters(query: DeadLetterQuery, deps: Deps, ctx: Context) -> DeadLetterPage:

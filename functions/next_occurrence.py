@@ -21,12 +21,13 @@ from functions.domain.tasks import PRIORITY_NAME
 from functions.store import reminders, series, tasks
 from functions.store.db import Row, Tx
 
-Outcome = Literal["spawned", "series ended", "successor exists", "not done", "not recurring"]
+# What became of one attempt to spawn a successor.
+SpawnOutcome = Literal["spawned", "series ended", "successor exists", "not done", "not recurring"]
 
 
 class Spawned(BaseModel):
     completed_task_id: UUID
-    outcome: Outcome
+    outcome: SpawnOutcome
     task_id: UUID | None = None
     due_at: datetime | None = None
     detail: str | None = None  # why a series ended early: its stored rule could not be evaluated

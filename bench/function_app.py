@@ -15,7 +15,7 @@ from flask import Flask
 
 
 def create_app(function: str) -> Flask:
-    from bindings.embedded.runtime import Runtime
+    from bindings.embedded_runtime import Runtime
 
     if not os.environ.get("DATABASE_URL"):
         raise RuntimeError("bench.function_app needs DATABASE_URL (it never starts a PostgreSQL of its own)")

@@ -42,7 +42,7 @@ ANALYZE;
 
 
 def _runtime(data_dir: Path, db_url: str) -> Any:
-    from bindings.embedded.runtime import Runtime
+    from bindings.embedded_runtime import Runtime
 
     os.environ["DATABASE_URL"] = db_url
     return Runtime.build(data_dir, pool_size=4)

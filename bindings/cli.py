@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from bindings.embedded import datadir_lock, postgres
-    from bindings.embedded.runtime import PortInUse, serve
+    from bindings.embedded_runtime import PortInUse, serve
 
     # First of all: a second `run` on this data dir must not start, bind, migrate or stop anything.
     try:
@@ -129,7 +129,7 @@ def _list(_: argparse.Namespace) -> int:
 
 
 def _invoke(args: argparse.Namespace) -> int:
-    from bindings.embedded.runtime import Runtime
+    from bindings.embedded_runtime import Runtime
 
     fn = FUNCTIONS[args.function]
     try:

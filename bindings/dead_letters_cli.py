@@ -28,7 +28,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bindings.embedded.runtime import Runtime
+    from bindings.embedded_runtime import Runtime
 
     runtime = Runtime.build(args.data_dir, functions=[FUNCTION], pool_size=2)
     try:

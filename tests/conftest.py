@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bindings import auth
-from bindings.embedded.runtime import Runtime
+from bindings.embedded_runtime import Runtime
 from functions.store.db import Database
 from functions.store.schema import migrate
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bindings.embedded.runtime import Runtime
 from bindings.embedded.secrets import ensure_file
+from bindings.embedded_runtime import Runtime
 from tests.functions.helpers import query
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bindings.embedded.runtime import Runtime
+from bindings.embedded_runtime import Runtime
 from bindings.observability import metrics
 from tests.functions import reminder_support as rs
 from tests.functions.test_reminder_delivery import check, due_task

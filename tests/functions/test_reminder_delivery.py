@@ -94,7 +94,7 @@ def test_a_checker_killed_between_claim_and_publish_still_mails_once(rt, sink, d
         """
         import os, signal, sys
         from pathlib import Path
-        from bindings.embedded.runtime import Runtime
+        from bindings.embedded_runtime import Runtime
         from bindings.wiring import make_deps
         from functions.context import Context
         from functions.reminder_check import CheckRun, check_reminders

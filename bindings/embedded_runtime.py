@@ -1,13 +1,13 @@
-"""`python -m bindings run`: every function in one process, on 127.0.0.1.
+"""The embedded runtime, `python -m bindings run`: every function in one process, on 127.0.0.1.
 
+Each function's Deps come from bindings/wiring.py (embedded_deps) over the adapters of
+bindings/embedded/; this module serves their apps and runs delivery, cron and state collection.
 todo-api is served at the root; every function is also reachable the way daprd exposes it,
 `/v1.0/invoke/<app-id>/method/<path>`, so the same curl commands work with and without Dapr.
 """
 
 from __future__ import annotations
 
-import contextvars
-import json
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -17,37 +17,20 @@ from typing import Any
 from flask import Flask
 
 from bindings.app import create_app
-from bindings.embedded import postgres
-from bindings.embedded.broker import Broker, Deliverer, subscriptions
+from bindings.embedded.broker import Broker, Deliverer
 from bindings.embedded.cron import Scheduler
 from bindings.embedded.resiliency import inbound_retry, seconds
-from bindings.embedded.secrets import FileSecrets, ensure_file
-from bindings.embedded.state import TableState, component_metadata, key_prefix
+from bindings.embedded.state import TableState, component_metadata
 from bindings.outcomes import problem
 from bindings.schedules import cron_components
 from bindings.table import FUNCTIONS, get, path_prefixes
-from bindings.wiring import make_deps, settings_from_env
+from bindings.wiring import embedded_deps
 from functions.deps import Deps
 from functions.errors import Transient
 from functions.settings import Settings
 from functions.store.db import Database
-from functions.store.schema import migrate
 
 log = logging.getLogger("bindings.embedded")
-
-
-class LocalInvoker:
-    """Service invocation between functions of this process, through their Flask apps."""
-
-    def __init__(self, apps: dict[str, Flask]) -> None:
-        self.apps = apps
-
-    def invoke(self, app_id: str, method: str, body: Any = None, *, verb: str = "POST") -> Any:
-        client = self.apps[app_id].test_client()
-        resp = contextvars.Context().run(client.open, "/" + method.lstrip("/"), method=verb, json=body)
-        if resp.status_code >= 300:
-            raise Transient(f"invoke {app_id}/{method}: HTTP {resp.status_code}")
-        return json.loads(resp.get_data()) if resp.get_data() else None
 
 
 @dataclass
@@ -64,22 +47,11 @@ class Runtime:
 
     @classmethod
     def build(cls, data_dir: Path, functions: list[str] | None = None, pool_size: int = 10) -> Runtime:
-        # Mail: SendGrid when the secrets file holds a key, else .eml files (MAIL_SINK may choose otherwise).
-        settings = settings_from_env(data_dir, defaults={"mail_sink": "auto"}, secret_store="local-secret-store")
-        url = postgres.database_url(data_dir)
-        db = Database(url, max_size=pool_size, name="embedded").open()
-        migrate(db)
-        secrets = FileSecrets(ensure_file(data_dir))
-        broker = Broker(db, subscriptions(settings.pubsub_name))
-        runtime = cls(settings, db, broker)
-        invoker = LocalInvoker(runtime.apps)
-        store_meta = component_metadata(settings.state_store)
-        for name in functions or list(FUNCTIONS):
-            state = TableState(db, key_prefix(store_meta.get("keyprefix"), name, settings.state_store))
-            deps = make_deps(name, db, broker, state, secrets, invoker, settings)
-            runtime.deps[name] = deps
-            runtime.apps[name] = create_app(name, deps, app_token="")
-        return runtime
+        apps: dict[str, Flask] = {}
+        wired = embedded_deps(data_dir, functions or list(FUNCTIONS), pool_size, apps)
+        for name, deps in wired.deps.items():
+            apps[name] = create_app(name, deps, app_token="")
+        return cls(wired.settings, wired.db, wired.broker, apps, wired.deps)
 
     def start_background(self) -> None:
         """Start delivery and cron threads."""

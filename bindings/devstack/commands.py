@@ -102,8 +102,8 @@ def _describe(result: object) -> str:
 
 
 def dapr_up(args: argparse.Namespace) -> int:
-    from bindings.devstack.plan import fixed_plan
     from bindings.devstack.stack import Stack
+    from bindings.manifests.port_plan import fixed_plan
 
     stack = Stack(args.data_dir)
     pairs = [] if args.infra_only else fixed_plan(args.function)

@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
-from bindings.devstack.plan import fixed_plan
 from bindings.manifests.dapr_cluster import SECRET_STORE
 from bindings.manifests.kafka import BOOTSTRAP
+from bindings.manifests.port_plan import fixed_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 DAPR = ROOT / "dapr"

@@ -16,9 +16,9 @@ import yaml
 
 from bindings.devstack import daprd, kafka, procs
 from bindings.devstack.cache import write_private as _write_private
-from bindings.devstack.plan import Pair
 from bindings.devstack.render import DAPR, LOCAL_SECRET_STORE, ROOT, app_spec, component_files, load, set_metadata
 from bindings.manifests.dapr_cluster import secret_scope
+from bindings.manifests.port_plan import Pair
 from bindings.table import FUNCTIONS
 
 KAFKA_PORT = 9092

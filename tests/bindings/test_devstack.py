@@ -8,9 +8,10 @@ import pytest
 import yaml
 
 from bindings.devstack import kafka, procs
-from bindings.devstack.plan import dynamic_plan, fixed_plan
+from bindings.devstack.plan import dynamic_plan
 from bindings.devstack.render import ROOT, rendered, stale
 from bindings.devstack.stack import Stack
+from bindings.manifests.port_plan import fixed_plan
 from bindings.table import FUNCTIONS
 from bindings.triggers import Topic
 

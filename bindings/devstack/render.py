@@ -15,6 +15,7 @@ import yaml
 from bindings.manifests.dapr_cluster import SECRET_STORE
 from bindings.manifests.kafka import BOOTSTRAP
 from bindings.manifests.port_plan import fixed_plan
+from bindings.procfile import gunicorn_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 DAPR = ROOT / "dapr"
@@ -94,7 +95,7 @@ def run_file() -> dict[str, Any]:
             "daprGRPCPort": p.grpc_port,
             "daprInternalGRPCPort": p.internal_grpc_port,
             "metricsPort": p.metrics_port,
-            "command": [".venv/bin/gunicorn", "--config", "bindings/gunicorn_conf.py", app_spec(p.function)],
+            "command": gunicorn_argv(p.function, (".venv/bin/gunicorn",)),
         }
         for p in fixed_plan()
     ]
@@ -112,10 +113,6 @@ def run_file() -> dict[str, Any]:
         },
         "apps": apps,
     }
-
-
-def app_spec(function: str) -> str:
-    return f'bindings.app:create_app("{function}")'
 
 
 def rendered() -> dict[Path, str]:

@@ -16,9 +16,10 @@ import yaml
 
 from bindings.devstack import daprd, kafka, procs
 from bindings.devstack.cache import write_private as _write_private
-from bindings.devstack.render import DAPR, LOCAL_SECRET_STORE, ROOT, app_spec, component_files, load, set_metadata
+from bindings.devstack.render import DAPR, LOCAL_SECRET_STORE, ROOT, component_files, load, set_metadata
 from bindings.manifests.dapr_cluster import secret_scope
 from bindings.manifests.port_plan import Pair
+from bindings.procfile import gunicorn_argv
 from bindings.table import FUNCTIONS
 
 KAFKA_PORT = 9092
@@ -244,7 +245,7 @@ class Stack:
             }
         )
         env.update(extra)
-        cmd = [sys.executable, "-m", "gunicorn", "--config", "bindings/gunicorn_conf.py", app_spec(p.function)]
+        cmd = gunicorn_argv(p.function, (sys.executable, "-m", "gunicorn"))
         return procs.spawn(cmd, name=f"{p.name}.app", pid_dir=self.pid_dir, log=self.app_log(p), env=env, cwd=ROOT)
 
     def daprd_log(self, p: Pair) -> Path:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 
 from bindings.manifests import facts, secrets
-from bindings.procfile import command_for
+from bindings.procfile import gunicorn_argv
 from bindings.triggers import Function
 
 IMAGE = "todo-functions"  # the overlays pin name and tag with kustomize `images:`
@@ -51,7 +50,7 @@ def container(fn: Function) -> dict[str, Any]:
         "name": facts.APP_CONTAINER,
         "image": IMAGE,
         "imagePullPolicy": "IfNotPresent",
-        "command": shlex.split(command_for(fn.name)),
+        "command": gunicorn_argv(fn.name),
         "ports": [{"name": "http", "containerPort": facts.APP_PORT, "protocol": "TCP"}],
         "env": [
             {"name": "APP_HOST", "value": "0.0.0.0"},  # kubelet probes reach the pod IP; daprd uses loopback

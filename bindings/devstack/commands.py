@@ -1,4 +1,4 @@
-"""`python -m bindings provision | dapr-up | dapr-down | render | dapr | kube-up | kube-down`: the real runtime."""
+"""`python -m bindings provision | dapr-up | dapr-down | dapr | kube-up | kube-down`: the real runtime."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     )
     up.add_argument("--function", action="append", help="start only these functions (repeatable)")
     sub.add_parser("dapr-down", parents=[common], help="stop everything dapr-up started in the data dir")
-    sub.add_parser("render", help="re-render dapr.yaml, dapr/standalone/ and dapr/cluster/ from their sources")
     # Every argument, dashes included (`dapr --version`, `dapr run -f .`), belongs to the CLI, not to us.
     cli = sub.add_parser(
         "dapr", help="the provisioned Dapr CLI with our daprd (e.g. `dapr run -f .`)", prefix_chars="+", add_help=False
@@ -132,17 +131,6 @@ def dapr_down(args: argparse.Namespace) -> int:
     return 0
 
 
-def render(_: argparse.Namespace) -> int:
-    from bindings.devstack.render import ROOT, write_all
-
-    changed = write_all()
-    for path in changed:
-        print(f"wrote {path.relative_to(ROOT)}")
-    if not changed:
-        print("up to date")
-    return 0
-
-
 def dapr(args: argparse.Namespace) -> int:
     """Replace this process with the Dapr CLI, so signals and the exit status are the CLI's own."""
     from bindings.devstack import dapr_cli
@@ -184,7 +172,6 @@ COMMANDS = {
     "provision": provision,
     "dapr-up": dapr_up,
     "dapr-down": dapr_down,
-    "render": render,
     "dapr": dapr,
     "kube-up": kube_up,
     "kube-down": kube_down,

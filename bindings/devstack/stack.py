@@ -16,8 +16,9 @@ import yaml
 
 from bindings.devstack import daprd, kafka, procs
 from bindings.devstack.cache import write_private as _write_private
-from bindings.devstack.render import DAPR, LOCAL_SECRET_STORE, ROOT, component_files, load, set_metadata
-from bindings.manifests.dapr_cluster import secret_scope
+from bindings.manifests import ROOT
+from bindings.manifests.dapr_cluster import secret_scope, set_metadata
+from bindings.manifests.dapr_variants import LOCAL_SECRET_STORE, component_files, load
 from bindings.manifests.port_plan import Pair
 from bindings.procfile import gunicorn_argv
 from bindings.table import FUNCTIONS
@@ -131,15 +132,15 @@ class Stack:
         out = self.resources_dir()
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
-        for name, comp in component_files().items():
+        for name, comp in component_files(ROOT).items():
             kind = comp["spec"]["type"]
             if kind == "pubsub.kafka":
                 set_metadata(comp, "brokers", self.bootstrap)
             elif kind == "secretstores.local.file":
                 set_metadata(comp, "secretsFile", str(self.data_dir / "secrets.json"))
             (out / name).write_text(yaml.safe_dump(comp, sort_keys=False))
-        shutil.copy(DAPR / "resiliency.yaml", out / "resiliency.yaml")
-        config = load(DAPR / "config.yaml")
+        shutil.copy(ROOT / "dapr" / "resiliency.yaml", out / "resiliency.yaml")
+        config = load(ROOT / "dapr" / "config.yaml")
         resolution = config["spec"].get("nameResolution", {}).get("configuration")
         if resolution is not None:
             resolution["connectionString"] = str(self.data_dir / "nameresolution.db")

@@ -8,6 +8,7 @@ because later ones read what earlier ones write (k8s/base reads dapr/cluster/).
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,3 +66,15 @@ def write(root: Path = ROOT) -> list[str]:
         (root / rel).unlink()
         changed.append(f"{rel} (removed)")
     return changed
+
+
+def command(args: argparse.Namespace) -> int:
+    """`python -m bindings manifests`: write what differs; with --check, only list it and exit 1."""
+    if args.check:
+        drift = differences()
+        for path in drift:
+            print(f"differs from the rendering: {path}")
+        return 1 if drift else 0
+    for path in write():
+        print(f"wrote {path}")
+    return 0

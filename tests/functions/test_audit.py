@@ -9,7 +9,7 @@ from functions.audit_writer import write_audit
 from functions.context import Context
 from functions.domain.events import AUDIT_LOGS, AUDIT_TYPE, AuditRecordData
 from functions.todo_api.audit import AuditQuery, list_audit
-from tests.functions.helpers import api, complete, count, create, ctx, outbox_rows, update
+from tests.support.handlers import api, complete, count, create, ctx, outbox_rows, update
 
 
 def record(user="alice", action="task.created", minute=0, task_id=None):

@@ -9,7 +9,7 @@ import pytest
 
 from functions.domain.tasks import PRIORITY_RANK
 from functions.errors import Invalid
-from tests.functions.helpers import at, complete, create, listing, titles
+from tests.support.handlers import at, complete, create, listing, titles
 
 SORTS = ["due_at", "-due_at", "priority", "-priority", "created_at", "-created_at"]
 

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from bindings.embedded_runtime import Runtime
 from bindings.observability import metrics
-from tests.functions import reminder_support as rs
 from tests.functions.test_reminder_delivery import check, due_task
+from tests.support import reminders as rs
 from tests.support.sendgrid_sink import running
 
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from functions.errors import Conflict
-from tests.functions.helpers import complete, count, create, get, query, reopen, update
-from tests.functions.recurring import completed_events, deliver, drain, instances, lose_spawn_events, sweep
+from tests.support.handlers import complete, count, create, get, query, reopen, update
+from tests.support.recurring import completed_events, deliver, drain, instances, lose_spawn_events, sweep
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SERIES_CHANGES = [

@@ -12,7 +12,7 @@ from functions.context import Context
 from functions.domain.events import AUDIT_LOGS, AUDIT_TYPE, TASK_EVENTS, AuditRecordData, Event, task_type
 from functions.errors import Invalid
 from functions.outbox_relay import RelayRun, relay_outbox
-from tests.functions.helpers import (
+from tests.support.handlers import (
     DUE,
     api,
     complete,

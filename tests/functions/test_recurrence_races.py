@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bindings.app import create_app
-from tests.functions.helpers import complete, create, delete, query, reopen
-from tests.functions.recurring import completed_events, deliver, drain, instances, lose_spawn_events, sweep
+from tests.support.handlers import complete, create, delete, query, reopen
+from tests.support.recurring import completed_events, deliver, drain, instances, lose_spawn_events, sweep
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

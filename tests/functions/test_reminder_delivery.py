@@ -19,8 +19,8 @@ import pytest
 from functions.context import Context
 from functions.outbox_relay import RelayRun, relay_outbox
 from functions.reminder_check import CheckRun, check_reminders
-from tests.functions import reminder_support as rs
-from tests.functions.helpers import (
+from tests.support import reminders as rs
+from tests.support.handlers import (
     complete,
     count,
     create,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.functions.helpers import complete, create, delete, query, reminder_rows, update
-from tests.functions.recurring import deliver, drain, instances
+from tests.support.handlers import complete, create, delete, query, reminder_rows, update
+from tests.support.recurring import deliver, drain, instances
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

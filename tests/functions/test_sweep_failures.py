@@ -6,8 +6,8 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.functions.helpers import complete, create, query
-from tests.functions.recurring import completed_events, deliver, drain, instances, lose_spawn_events, sweep
+from tests.support.handlers import complete, create, query
+from tests.support.recurring import completed_events, deliver, drain, instances, lose_spawn_events, sweep
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

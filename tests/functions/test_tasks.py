@@ -9,7 +9,7 @@ import pytest
 from functions.domain.users import UpdateProfile
 from functions.errors import Invalid, NotFound
 from functions.todo_api.me import put_me
-from tests.functions.helpers import (
+from tests.support.handlers import (
     DUE,
     api,
     at,

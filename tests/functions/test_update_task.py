@@ -7,7 +7,7 @@ from datetime import timedelta, timezone
 import pytest
 
 from functions.errors import Invalid
-from tests.functions.helpers import DUE, at, count, create, get, outbox_rows, query, reminder_rows, update
+from tests.support.handlers import DUE, at, count, create, get, outbox_rows, query, reminder_rows, update
 
 UNCHANGED = ("description", "priority", "tags", "due_at", "timezone", "recurrence", "series_id", "created_at")
 

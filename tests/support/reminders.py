@@ -9,7 +9,7 @@ from typing import Any
 
 from bindings.embedded.secrets import ensure_file
 from bindings.embedded_runtime import Runtime
-from tests.functions.helpers import query
+from tests.support.handlers import query
 
 
 def now() -> datetime:

@@ -6,7 +6,7 @@ import json
 
 from bindings.embedded.broker import Deliverer
 from bindings.embedded.resiliency import RetryPolicy
-from tests.functions.helpers import query
+from tests.support.handlers import query
 
 CE = "application/cloudevents+json"
 COMPLETED = "com.todo.task.completed.v1"

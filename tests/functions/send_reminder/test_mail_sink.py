@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from bindings.embedded_runtime import Runtime
 from bindings.observability import metrics
-from tests.functions.test_reminder_delivery import check, due_task
+from tests.functions.send_reminder.test_delivery import check, due_task
 from tests.support import reminders as rs
 from tests.support.sendgrid_sink import running
 

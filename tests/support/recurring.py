@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bindings.embedded.broker import Deliverer
 from bindings.embedded.resiliency import RetryPolicy
@@ -10,6 +12,13 @@ from tests.support.handlers import query
 
 CE = "application/cloudevents+json"
 COMPLETED = "com.todo.task.completed.v1"
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def soon(days: int = 1, hour: int = 9) -> datetime:
+    """A Berlin wall time some days ahead, so that completing now is before it is due."""
+    d = datetime.now(BERLIN) + timedelta(days=days)
+    return d.replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
 def drain(runtime, rounds: int = 20) -> None:
@@ -54,3 +63,7 @@ def sweep(runtime) -> dict:
     resp = runtime.apps["recurrence-sweep"].test_client().post("/run", json={})
     assert resp.status_code == 200, resp.get_data(as_text=True)
     return resp.get_json()
+
+
+def open_instances(runtime, series_id) -> list[dict]:
+    return [r for r in instances(runtime, series_id) if r["status"] == "open" and r["deleted_at"] is None]

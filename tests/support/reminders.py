@@ -1,4 +1,4 @@
-"""Fixtures' helpers for the reminder tests: a runtime wired to a SendGrid sink, and event delivery."""
+"""Helpers of the reminder tests: a runtime wired to a SendGrid sink, a due task, a check, event delivery."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ from typing import Any
 
 from bindings.embedded.secrets import ensure_file
 from bindings.embedded_runtime import Runtime
-from tests.support.handlers import query
+from functions.context import Context
+from functions.reminder_check import CheckRun, check_reminders
+from tests.support.handlers import create, query, with_settings
+
+ALICE = {"email": "alice@example.org", "timezone": "Europe/Berlin"}
 
 
 def now() -> datetime:
@@ -53,5 +57,18 @@ def deliver(runtime: Runtime, event: dict[str, Any], attempts: int = 30) -> str:
     return outcome
 
 
-def soon(minutes: float) -> str:
+def in_minutes(minutes: float) -> str:
     return (now() + timedelta(minutes=minutes)).isoformat()
+
+
+def check(runtime, **settings):
+    deps = runtime.deps["reminder-check"]
+    if settings:
+        deps = with_settings(deps, **settings)
+    return check_reminders(CheckRun(), deps, Context(function="reminder-check"))
+
+
+def due_task(runtime, user="alice", claims=ALICE, **fields):
+    """A task due in 10 minutes with a reminder 15 minutes before: already due."""
+    fields.setdefault("reminders", [{"before": "PT15M"}])
+    return create(runtime, user=user, claims=claims, due_at=in_minutes(10), **fields)

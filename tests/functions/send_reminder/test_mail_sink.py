@@ -10,7 +10,6 @@ from pydantic import ValidationError
 
 from bindings.embedded_runtime import Runtime
 from bindings.observability import metrics
-from tests.functions.send_reminder.test_delivery import check, due_task
 from tests.support import reminders as rs
 from tests.support.sendgrid_sink import running
 
@@ -30,8 +29,8 @@ def test_without_a_key_beside_daprd_a_send_is_retried_logged_counted_and_no_file
 ):
     runtime = _build(tmp_path, monkeypatch, database_url, "sendgrid", key_for=None)
     try:
-        task = due_task(runtime)
-        check(runtime)
+        task = rs.due_task(runtime)
+        rs.check(runtime)
         before = _mail_count("unconfigured")
         with caplog.at_level(logging.ERROR, logger="functions.send-reminder"):
             assert rs.deliver(runtime, rs.due_events(runtime)[0], attempts=1) == "RETRY"
@@ -65,8 +64,8 @@ def test_files_are_chosen_by_the_setting_even_when_a_key_is_configured(database_
     with running() as sink:
         runtime = _build(tmp_path, monkeypatch, database_url, "files", key_for=sink.url)
         try:
-            task = due_task(runtime)
-            check(runtime)
+            task = rs.due_task(runtime)
+            rs.check(runtime)
             assert rs.deliver(runtime, rs.due_events(runtime)[0]) == "SUCCESS"
             assert [f.name for f in (tmp_path / "data" / "mail").glob("*.eml")] == [f"{task.reminders[0].id}.eml"]
             assert sink.accepted() == {}

@@ -1,69 +1,12 @@
-"""audit-writer (once per event id) and GET /api/audit (the caller's own trail, newest first)."""
+"""todo-api GET /api/audit: the caller's own trail of real changes, newest first, by task, limited."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from uuid import UUID, uuid4
+from uuid import uuid4
 
-from functions.audit_writer import write_audit
-from functions.context import Context
-from functions.domain.events import AUDIT_LOGS, AUDIT_TYPE, AuditRecordData
-from functions.todo_api.audit import AuditQuery, list_audit
-from tests.support.handlers import api, complete, count, create, ctx, outbox_rows, update
-
-
-def record(user="alice", action="task.created", minute=0, task_id=None):
-    return AuditRecordData(
-        user_id=user,
-        actor=user,
-        actor_type="user",
-        action=action,
-        task_id=task_id,
-        at=datetime(2026, 3, 1, 9, minute, tzinfo=UTC),
-        after={"title": "Buy milk"},
-    )
-
-
-def write(runtime, data, event_id):
-    context = Context(function="audit-writer", event_id=event_id, event_type=AUDIT_TYPE)
-    return write_audit(data, runtime.deps["audit-writer"], context)
-
-
-def deliver_audit_events(runtime):
-    """What the broker would deliver to audit-writer: every audit-logs row of the outbox."""
-    for row in outbox_rows(runtime):
-        if row["topic"] == AUDIT_LOGS:
-            write(runtime, AuditRecordData.model_validate(row["event"]["data"]), row["event"]["id"])
-
-
-def trail(runtime, user="alice", **query):
-    return list_audit(AuditQuery(**query), api(runtime), ctx(user)).items
-
-
-def test_same_event_id_is_recorded_once(runtime):
-    event_id = str(uuid4())
-    first = write(runtime, record(), event_id)
-    second = write(runtime, record(), event_id)
-    assert (first.id, first.new) == (UUID(event_id), True)
-    assert (second.id, second.new) == (UUID(event_id), False)
-    assert count(runtime, "audit_log") == 1
-
-
-def test_a_foreign_event_id_maps_to_a_stable_uuid(runtime):
-    first = write(runtime, record(), "kafka-offset-42")
-    again = write(runtime, record(), "kafka-offset-42")
-    other = write(runtime, record(), "kafka-offset-43")
-    assert first.id == again.id != other.id
-    assert (first.new, again.new, other.new) == (True, False, True)
-
-
-def test_the_stored_record_is_what_was_sent(runtime):
-    task_id = uuid4()
-    write(runtime, record(task_id=task_id, action="task.updated"), str(uuid4()))
-    [entry] = trail(runtime)
-    assert (entry.actor, entry.actor_type, entry.action, entry.task_id) == ("alice", "user", "task.updated", task_id)
-    assert entry.at == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    assert (entry.before, entry.after, entry.details) == ({}, {"title": "Buy milk"}, {})
+from functions.domain.events import AUDIT_LOGS
+from tests.support.audit import deliver_audit_events, record, trail, write
+from tests.support.handlers import complete, create, outbox_rows, update
 
 
 def test_trail_of_real_changes_is_newest_first(runtime):

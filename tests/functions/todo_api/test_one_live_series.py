@@ -7,16 +7,14 @@ Every path that could leave two open instances is driven to its end here: the sw
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
 from functions.errors import Conflict
 from tests.support.handlers import complete, count, create, get, query, reopen, update
-from tests.support.recurring import completed_events, deliver, drain, instances, lose_spawn_events, sweep
+from tests.support.recurring import completed_events, deliver, drain, instances, lose_spawn_events, soon, sweep
 
-BERLIN = ZoneInfo("Europe/Berlin")
 SERIES_CHANGES = [
     {"recurrence": "weekly"},
     {"recurrence": "FREQ=DAILY;INTERVAL=2"},
@@ -24,10 +22,6 @@ SERIES_CHANGES = [
     {"timezone": "America/New_York"},
     {"recurrence": None},
 ]
-
-
-def soon(days: int = 1) -> datetime:
-    return (datetime.now(BERLIN) + timedelta(days=days)).replace(hour=9, minute=0, second=0, microsecond=0)
 
 
 def open_tasks(runtime) -> list[dict]:

@@ -39,7 +39,7 @@ clean:
 bench-reminders: $(STAMP)
 	$(BIN)/python bench/reminders.py $(ARGS)
 
-# The real runtime (README "Running on real Dapr") and the cluster tier (tests/cluster): daprd, the Kafka jars,
+# The real runtime (docs/operations.md, "Running on real Dapr") and the cluster tier (tests/cluster): daprd, the Kafka jars,
 # the Dapr CLI, etcd, kube-apiserver, kubectl and CRDs, built or fetched once into $${TODO_CACHE:-~/.cache/todo-functions}.
 .PHONY: provision dapr-up dapr-down manifests
 provision: $(STAMP)

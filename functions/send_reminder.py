@@ -2,7 +2,7 @@
 
 The reminder row is locked while the mail is sent and marked in the same transaction as the inbox
 entry, so a redelivered event or a racing ad hoc call finds it sent and does nothing. The one window
-for a duplicate is a crash between the provider's 202 and our commit (README, "Guarantees").
+for a duplicate is a crash between the provider's 202 and our commit (docs/reminders.md, "Exactly once").
 """
 
 from __future__ import annotations

@@ -256,7 +256,7 @@ class Stack:
         return self.log_dir / f"{p.name}.app.log"
 
     def write_ports(self, pairs: Iterable[Pair]) -> Path:
-        """run/ports.json: what is running where, for the README's curl commands and for scripts."""
+        """run/ports.json: what is running where, for the guide's curl commands (docs/operations.md) and for scripts."""
         path = self.run_dir / "ports.json"
         path.write_text(json.dumps({p.name: p.__dict__ for p in pairs} | {"kafka": self.bootstrap}, indent=2))
         return path

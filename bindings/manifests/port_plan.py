@@ -41,7 +41,7 @@ class Pair:
 
 
 def fixed_plan(functions: list[str] | None = None) -> list[Pair]:
-    """One replica of each function on the fixed ports (table order), as in dapr.yaml and the README."""
+    """One replica of each function on the fixed ports (table order), as in dapr.yaml and docs/operations.md."""
     names = list(FUNCTIONS)
     chosen = functions or names
     return [

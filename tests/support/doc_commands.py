@@ -1,6 +1,7 @@
-"""The README's own shell commands, so that a test runs exactly what a reader would type.
+"""The docs' own shell commands, so that a test runs exactly what a reader would type.
 
-A block is marked by an HTML comment on the line before its fence: `<!-- test: NAME -->`.
+A block is marked by an HTML comment on the line before its fence: `<!-- test: NAME -->`. The marked
+blocks are in docs/operations.md (running with the Dapr CLI, and the guide's commands against dapr-up).
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ import re
 import shlex
 from pathlib import Path
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+OPERATIONS = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
 
 
-def block(name: str, readme: Path = README) -> str:
+def block(name: str, doc: Path = OPERATIONS) -> str:
     """The body of the fenced block right after `<!-- test: name -->`."""
-    found = re.search(rf"<!-- test: {re.escape(name)} -->\n```[a-z]*\n(.*?)\n```", readme.read_text(), re.DOTALL)
+    found = re.search(rf"<!-- test: {re.escape(name)} -->\n```[a-z]*\n(.*?)\n```", doc.read_text(), re.DOTALL)
     if not found:
-        raise LookupError(f"{readme.name} has no block marked <!-- test: {name} -->")
+        raise LookupError(f"{doc.name} has no block marked <!-- test: {name} -->")
     return found.group(1)
 
 

@@ -1,4 +1,4 @@
-"""The guide's commands, as the README writes them, against `make dapr-up` on its own fixed ports.
+"""The guide's commands, as docs/operations.md writes them, against `make dapr-up` on its own fixed ports.
 
 The block marked `seed-commands` runs verbatim in a copy of the checkout, inside a private network
 namespace (tests/dapr/isolated.py), beside a local stand-in for SendGrid's servers. Each command's
@@ -15,7 +15,7 @@ import yaml
 
 from tests.dapr.harness import eventually
 from tests.dapr.isolated import PYTHON, isolated_checkout
-from tests.support import readme, sendgrid_sink
+from tests.support import doc_commands, sendgrid_sink
 
 pytestmark = pytest.mark.dapr
 SENDGRID_KEY = "SG.readme-test-key"
@@ -27,10 +27,10 @@ def _answer(cmds: list[str], outputs: list[str], fragment: str) -> str:
     return outputs[index]
 
 
-def test_the_readme_port_table_is_the_run_files():
-    table = readme.README.read_text().split("  | function | app | daprd HTTP | daprd gRPC | metrics |")[1]
+def test_the_docs_port_table_is_the_run_files():
+    table = doc_commands.OPERATIONS.read_text().split("  | function | app | daprd HTTP | daprd gRPC | metrics |")[1]
     rows = [line.strip(" |").split(" | ") for line in table.splitlines()[2:] if line.startswith("  | ")]
-    run_file = yaml.safe_load((readme.README.parent / "dapr.yaml").read_text())
+    run_file = yaml.safe_load((doc_commands.OPERATIONS.parents[1] / "dapr.yaml").read_text())
     expected = [
         [a["appID"], *(str(a[k]) for k in ("appPort", "daprHTTPPort", "daprGRPCPort", "metricsPort"))]
         for a in run_file["apps"]
@@ -39,7 +39,7 @@ def test_the_readme_port_table_is_the_run_files():
 
 
 def test_the_guides_commands_work_against_dapr_up():
-    cmds = readme.commands(readme.block("seed-commands"))
+    cmds = doc_commands.commands(doc_commands.block("seed-commands"))
     with isolated_checkout("todo-readme-") as iso:
         sink_context = sendgrid_sink.running()
         sink = iso.ns.call(sink_context.__enter__)  # its listening socket inside the namespace
@@ -47,8 +47,8 @@ def test_the_guides_commands_work_against_dapr_up():
             env = {"SENDGRID_API_KEY": SENDGRID_KEY, "SENDGRID_HOST": sink.url}
             up = iso.run([PYTHON, "-m", "bindings", "dapr-up"], env=env, timeout=600)
             assert up.returncode == 0, up.stdout + up.stderr
-            done = iso.run(["bash", "-c", readme.script(cmds)], timeout=180)
-            outputs = readme.outputs(done.stdout, len(cmds))
+            done = iso.run(["bash", "-c", doc_commands.script(cmds)], timeout=180)
+            outputs = doc_commands.outputs(done.stdout, len(cmds))
             assert done.returncode == 0, f"{done.stderr}\n{outputs}"
 
             task_id, reminder_id = _answer(cmds, outputs, 'echo "$TASK_ID $REMINDER_ID"').split()

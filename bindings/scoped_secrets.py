@@ -28,7 +28,7 @@ class ScopedSecrets:
         metrics().secret_reads.labels(self.function, name, "read" if allowed else "refused").inc()
         if not allowed:
             raise UndeclaredSecret(
-                f"{self.function} asked for secret {name!r}, which its declaration in bindings/triggers.py"
+                f"{self.function} asked for secret {name!r}, which its declaration in bindings/table.py"
                 f" does not name (declared: {', '.join(sorted(self.allowed)) or 'none'})"
             )
         return self.inner.get(name)

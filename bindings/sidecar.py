@@ -206,7 +206,7 @@ class SidecarSecrets:
         elif resp.status == 200:
             values = json.loads(resp.data)
         elif resp.status == 403:
-            # The function's Configuration scopes the store to its declared secrets (bindings/triggers.py).
+            # The function's Configuration scopes the store to its declared secrets (bindings/table.py).
             raise Transient(f"secret store {self.store!r} refused {name!r}: not in this sidecar's secret scopes")
         else:
             raise Transient(f"secret store {self.store!r} answered HTTP {resp.status} for {name!r}")

@@ -183,7 +183,8 @@ class Deliverer:
 
 
 def read_reply(status: int, body: bytes) -> tuple[str, str]:
-    """daprd's reading of a subscriber's reply, as DAPR.md states it."""
+    """How daprd (dapr/dapr v1.18) reads a subscriber's reply, by the rules the module docstring sums up;
+    the status is case-sensitive, so "success" is a retry, as it is for daprd."""
     if status == 404:
         return "DROP", "subscriber answered 404"
     if not 200 <= status < 300:

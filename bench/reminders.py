@@ -42,7 +42,7 @@ ANALYZE;
 
 
 def _runtime(data_dir: Path, db_url: str) -> Any:
-    from bindings.embedded.runtime import Runtime
+    from bindings.embedded_runtime import Runtime
 
     os.environ["DATABASE_URL"] = db_url
     return Runtime.build(data_dir, pool_size=4)
@@ -110,7 +110,7 @@ def bench_checks(admin_url: str, work: Path, sizes: list[int], repeats: int) -> 
 def bench_path(admin_url: str, work: Path, n: int) -> dict[str, Any]:
     from bindings.embedded.broker import Deliverer
     from bindings.embedded.resiliency import inbound_retry
-    from tests.functions.reminder_support import write_sendgrid_secret
+    from tests.support.reminders import write_sendgrid_secret
     from tests.support.sendgrid_sink import running
 
     url = fresh_database(admin_url, "bench_path")

@@ -18,8 +18,9 @@ _IMPORTS = """
 import sys, time
 sys.stderr.write({mark!r} + "\\n")
 started = time.perf_counter()
-import bindings.app, bindings.wiring, bindings.ports.sidecar
-from bindings.triggers import get, resolve
+import bindings.app, bindings.wiring, bindings.sidecar
+from bindings.table import get
+from bindings.triggers import resolve
 fn = get({name!r})
 for path in {paths!r}:
     resolve(path)
@@ -30,15 +31,15 @@ print(time.perf_counter() - started)
 
 
 def _routes(name: str) -> list[Any]:
-    from bindings.triggers import Invoke, get
+    from bindings.table import get
 
     fn = get(name)
-    return list(fn.adhoc) + (list(fn.trigger.routes) if isinstance(fn.trigger, Invoke) else [])
+    return [*fn.adhoc, *fn.trigger.routes]
 
 
 def module_paths(name: str) -> list[str]:
     """The handlers and input models that create_app(name) resolves."""
-    from bindings.triggers import get
+    from bindings.table import get
 
     fn = get(name)
     return [p for p in (fn.handler, fn.input) if p] + [p for r in _routes(name) for p in (r.handler, r.input)]
@@ -46,9 +47,9 @@ def module_paths(name: str) -> list[str]:
 
 def _kinds(name: str) -> tuple[bool, bool]:
     """(has user routes, is a cron function)."""
-    from bindings.triggers import Cron, get
+    from bindings.table import get
 
-    return any(r.auth == "user" for r in _routes(name)), isinstance(get(name).trigger, Cron)
+    return any(r.auth == "user" for r in _routes(name)), get(name).trigger.binding is not None
 
 
 def _built_with(name: str) -> list[str]:
@@ -113,7 +114,7 @@ def baseline_cold_start(env: dict[str, str], repeats: int) -> dict[str, Any]:
 
 def bench_startup(db_url: str, data_dir: Path, repeats: int) -> dict[str, Any]:
     from bench.http_figures import app_env
-    from bindings.triggers import FUNCTIONS
+    from bindings.table import FUNCTIONS
 
     env = app_env(db_url, data_dir)
     out: dict[str, Any] = {"baseline": baseline_cold_start(env, repeats), "functions": {}}

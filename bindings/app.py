@@ -11,18 +11,28 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from bindings import cron_route, http_routes, topic_route
 from bindings.observability import configure_logging, metrics, new_trace_id, trace_id, trace_of
 from bindings.outcomes import problem, unexpected
-from bindings.triggers import Cron, DeadLetterTopics, Invoke, Topic, get, resolve
+from bindings.table import get
+from bindings.triggers import Cron, DeadLetterTopics, Function, Invoke, Topic, Trigger, resolve
 from functions.deps import Deps
 
 _OPEN_PATHS = {"/healthz"}
 log = logging.getLogger("bindings.app")
+
+# How each kind of trigger is served: the one place that tells the kinds apart.
+INSTALLERS: dict[type[Trigger], Callable[[Flask, Function, Deps], None]] = {
+    Cron: cron_route.install,
+    Topic: topic_route.install,
+    DeadLetterTopics: topic_route.install,
+    Invoke: http_routes.install_invoke,
+}
 
 
 def create_app(function: str, deps: Deps | None = None, *, app_token: str | None = None) -> Flask:
@@ -36,8 +46,10 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
 
     app = Flask(f"todo.{fn.name}")
     # Users' bodies are small; what daprd delivers to a topic function (bulk: 100 events) is not.
-    user_facing = isinstance(fn.trigger, Invoke)
-    app.config["MAX_CONTENT_LENGTH"] = deps.settings.max_body_bytes if user_facing else deps.settings.max_delivery_bytes
+    settings = deps.settings
+    app.config["MAX_CONTENT_LENGTH"] = (
+        settings.max_body_bytes if fn.trigger.user_facing else settings.max_delivery_bytes
+    )
     app.extensions["todo.deps"] = deps
     app.extensions["todo.function"] = fn
 
@@ -78,18 +90,7 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
         body, content_type = metrics().render()
         return Response(body, 200, content_type=content_type)
 
-    trigger = fn.trigger
-    if isinstance(trigger, Topic | DeadLetterTopics):
-        topic_route.install(app, fn, deps)
-    elif isinstance(trigger, Cron):
-        cron_route.install(app, fn, deps)
-    elif isinstance(trigger, Invoke):
-        http_routes.install(app, fn, deps, trigger.routes)
-
-        @app.get("/dapr/subscribe")
-        def no_subscriptions() -> Response:
-            return jsonify([])
-
+    INSTALLERS[type(fn.trigger)](app, fn, deps)
     if fn.adhoc:
         http_routes.install(app, fn, deps, fn.adhoc)
 

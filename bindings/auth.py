@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from functions.clock import utc_now
 from functions.domain.types import is_zone, text_problem
-from functions.ports import Secrets
+from functions.protocols import Secrets
 from functions.secret_catalogue import JWT, JWT_SIGNING_KEY
 from functions.settings import Settings
 
@@ -92,7 +93,7 @@ def issue(
     timezone: str | None = None,
     ttl: timedelta = timedelta(days=1),
 ) -> str:
-    now = datetime.now(UTC)
+    now = utc_now()
     claims: dict[str, Any] = {
         "sub": user_id,
         "iat": now,

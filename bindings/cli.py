@@ -1,21 +1,144 @@
-"""`python -m bindings run | token | list | invoke | stop | manifests`: the embedded runtime's command line."""
+"""`python -m bindings COMMAND`: the one command line; `python -m bindings --help` lists every command.
+
+COMMANDS is the whole dispatch: each command's help, its arguments, and the function that does its
+work (`module:function`, called with the parsed arguments, returning the exit status). That function
+lives with its topic (bindings/commands.py for a data dir's embedded runtime, bindings/manifests for
+rendering, bindings/devstack/commands.py for the real runtime) and is imported only when its command
+runs, so `run` never loads the tooling.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
-import sys
-import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bindings import dead_letters_cli
-from bindings.triggers import FUNCTIONS, Cron, DeadLetterTopics, Invoke, Topic
+from bindings.triggers import resolve
 
 
-def _parser() -> argparse.ArgumentParser:
+@dataclass(frozen=True)
+class Command:
+    help: str
+    does: str  # `module:function(args) -> exit status`
+    arguments: Callable[[argparse.ArgumentParser], None] = lambda _: None
+    data_dir: bool = False  # takes --data-dir
+    log_level: str = "WARNING"  # unless LOG_LEVEL says otherwise
+    parser: dict[str, Any] = field(default_factory=dict)  # options of its argparse parser
+
+
+def _run(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+
+
+def _token(p: argparse.ArgumentParser) -> None:
+    p.add_argument("user")
+    p.add_argument("--email")
+    p.add_argument("--timezone")
+    p.add_argument("--hours", type=float, default=24.0, help="validity (default 24)")
+
+
+def _invoke(p: argparse.ArgumentParser) -> None:
+    from bindings.table import FUNCTIONS
+
+    p.add_argument("function", choices=sorted(FUNCTIONS))
+    p.add_argument(
+        "json",
+        nargs="?",
+        default=None,
+        help='cron: the run\'s options; topic: a CloudEvent or its data; todo-api: {"method","path","body","user"}',
+    )
+
+
+def _stop(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true", help="stop it even while a run or another process uses it")
+
+
+def _manifests(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 when a file differs")
+
+
+def _dead_letters(p: argparse.ArgumentParser) -> None:
+    actions = p.add_subparsers(dest="action", required=True)
+    data_dir = _data_dir()
+    ls = actions.add_parser("list", parents=[data_dir], help="newest first; not yet replayed unless --all")
+    ls.add_argument("--all", action="store_true", help="include those already replayed")
+    ls.add_argument("--topic", help="only this dead-letter topic, e.g. task-events-dlq")
+    ls.add_argument("--limit", type=int, default=50)
+    for action, text in (("show", "print one with its original CloudEvent"), ("replay", "publish it again")):
+        one = actions.add_parser(action, parents=[data_dir], help=text)
+        one.add_argument("id", help="the dead letter's id, as `list` prints it")
+
+
+def _provision(p: argparse.ArgumentParser) -> None:
+    from bindings.devstack.commands import TIERS
+
+    p.add_argument(
+        "--tier",
+        choices=sorted(TIERS),
+        action="append",
+        help="only this tier (repeatable): runtime = daprd, Kafka, Dapr CLI; cluster = etcd, kube-apiserver, CRDs;"
+        " observability = promtool",
+    )
+
+
+def _dapr_up(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--infra-only", action="store_true", help="only Kafka, PostgreSQL and secrets (for `dapr run -f .`)")
+    p.add_argument("--function", action="append", help="start only these functions (repeatable)")
+
+
+def _dapr(p: argparse.ArgumentParser) -> None:
+    p.add_argument("args", nargs=argparse.REMAINDER)
+
+
+def _kube(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dir", type=Path, default=Path(".data/kube"), help="run dir (default .data/kube)")
+
+
+COMMANDS: dict[str, Command] = {
+    "run": Command("run every function in one process", "bindings.commands:run", _run, True, "INFO"),
+    "stop": Command("stop the data dir's embedded PostgreSQL", "bindings.commands:stop", _stop, True),
+    "token": Command("print a bearer token for USER", "bindings.commands:token", _token, True),
+    "list": Command("print every function and its trigger", "bindings.commands:list_functions", data_dir=True),
+    "invoke": Command("run one function's handler once, ad hoc", "bindings.commands:invoke", _invoke, True),
+    "dead-letters": Command(
+        "list | show ID | replay ID: the dead-lettered messages", "bindings.commands:dead_letters", _dead_letters, True
+    ),
+    "manifests": Command(
+        "render every generated file (k8s/, Procfile, dapr.yaml, dapr/, docs sections) from the table",
+        "bindings.manifests:command",
+        _manifests,
+    ),
+    "provision": Command(
+        "build or fetch into the cache what the runtime and cluster tiers need",
+        "bindings.devstack.commands:provision",
+        _provision,
+    ),
+    "dapr-up": Command(
+        "start Kafka, PostgreSQL and every function with its daprd",
+        "bindings.devstack.commands:dapr_up",
+        _dapr_up,
+        True,
+    ),
+    "dapr-down": Command(
+        "stop everything dapr-up started in the data dir", "bindings.devstack.commands:dapr_down", data_dir=True
+    ),
+    # Every argument, dashes included (`dapr --version`, `dapr run -f .`), belongs to the Dapr CLI, not to us.
+    "dapr": Command(
+        "the provisioned Dapr CLI with our daprd (e.g. `dapr run -f .`)",
+        "bindings.devstack.commands:dapr",
+        _dapr,
+        parser={"prefix_chars": "+", "add_help": False},
+    ),
+    "kube-up": Command("start etcd + kube-apiserver on loopback", "bindings.devstack.commands:kube_up", _kube),
+    "kube-down": Command("stop what kube-up started", "bindings.devstack.commands:kube_down", _kube),
+}
+
+
+def _data_dir() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--data-dir",
@@ -23,213 +146,26 @@ def _parser() -> argparse.ArgumentParser:
         default=Path(os.environ.get("TODO_DATA_DIR", ".data")),
         help="where PostgreSQL, the secrets file and mail live (default .data)",
     )
-    p = argparse.ArgumentParser(prog="python -m bindings", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", parents=[common], help="run every function in one process")
-    run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--port", type=int, default=8000)
-    tok = sub.add_parser("token", parents=[common], help="print a bearer token for USER")
-    tok.add_argument("user")
-    tok.add_argument("--email")
-    tok.add_argument("--timezone")
-    tok.add_argument("--hours", type=float, default=24.0, help="validity (default 24)")
-    sub.add_parser("list", parents=[common], help="print every function and its trigger")
-    inv = sub.add_parser("invoke", parents=[common], help="run one function's handler once, ad hoc")
-    inv.add_argument("function", choices=sorted(FUNCTIONS))
-    inv.add_argument(
-        "json",
-        nargs="?",
-        default=None,
-        help='cron: the run\'s options; topic: a CloudEvent or its data; todo-api: {"method","path","body","user"}',
-    )
-    stop = sub.add_parser("stop", parents=[common], help="stop the data dir's embedded PostgreSQL")
-    stop.add_argument("--force", action="store_true", help="stop it even while a run or another process uses it")
-    man = sub.add_parser("manifests", help="render k8s/, the Procfile and dapr/ entries from the table")
-    man.add_argument("--check", action="store_true", help="change nothing; exit 1 when a file differs")
-    dead_letters_cli.add_parser(sub, common)
-    from bindings.devstack.commands import add_parsers
+    return common
 
-    add_parsers(sub, common)
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m bindings",
+        description="The Todo functions on one machine, their rendered files, and the real runtime.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    data_dir = _data_dir()
+    for name, command in COMMANDS.items():
+        parents = [data_dir] if command.data_dir else []
+        command.arguments(sub.add_parser(name, parents=parents, help=command.help, **command.parser))
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
+    command = COMMANDS[args.command]
     from bindings.observability import configure_logging
 
-    configure_logging(os.environ.get("LOG_LEVEL", "INFO" if args.command == "run" else "WARNING"))
-    from bindings.devstack.commands import COMMANDS
-
-    commands = {"run": _run, "token": _token, "list": _list, "invoke": _invoke, "stop": _stop, "manifests": _manifests}
-    return {**commands, "dead-letters": dead_letters_cli.run, **COMMANDS}[args.command](args)
-
-
-def _run(args: argparse.Namespace) -> int:
-    from bindings.embedded import datadir_lock, postgres
-    from bindings.embedded.runtime import PortInUse, serve
-
-    # First of all: a second `run` on this data dir must not start, bind, migrate or stop anything.
-    try:
-        lock = datadir_lock.RunLock(args.data_dir).acquire()
-    except datadir_lock.DataDirBusy as exc:
-        print(f"not started: {exc}", file=sys.stderr)
-        return 1
-
-    def _terminate(*_: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        serve(args.data_dir, args.host, args.port)
-    except PortInUse as exc:
-        print(f"not started: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        postgres.release(args.data_dir)  # stops it only when no invoke or dead-letters still uses it
-        lock.release()
-    return 0
-
-
-def _token(args: argparse.Namespace) -> int:
-    from datetime import timedelta
-
-    from bindings import auth
-    from bindings.embedded.secrets import FileSecrets, ensure_file
-    from bindings.wiring import settings_from_env
-
-    if args.timezone:
-        from functions.domain.types import is_zone
-
-        if not is_zone(args.timezone):
-            print(f"unknown IANA time zone {args.timezone!r}", file=sys.stderr)
-            return 2
-    settings = settings_from_env(args.data_dir)
-    key = auth.signing_key(FileSecrets(ensure_file(args.data_dir)))
-    print(
-        auth.issue(
-            key,
-            settings,
-            args.user,
-            email=args.email,
-            timezone=args.timezone,
-            ttl=timedelta(hours=args.hours),
-        )
-    )
-    return 0
-
-
-def _list(_: argparse.Namespace) -> int:
-    for fn in FUNCTIONS.values():
-        t = fn.trigger
-        if isinstance(t, Cron):
-            from bindings.schedules import cron_components
-
-            comp = cron_components().get(t.binding)
-            trigger = f"cron {t.binding} ({comp.schedule.text if comp else 'no component!'})"
-        elif isinstance(t, Topic):
-            trigger = f"topic {t.topic} -> {t.route} (dead letters: {t.dead_letter_topic})"
-        elif isinstance(t, DeadLetterTopics):
-            trigger = "topics " + ", ".join(t.topics)
-        else:
-            trigger = "invoke " + ", ".join(f"{r.method} {r.path}" for r in t.routes)
-        print(f"{fn.name:<18} {trigger}")
-        if fn.summary:
-            print(f"{'':<18} {fn.summary}")
-    return 0
-
-
-def _invoke(args: argparse.Namespace) -> int:
-    from bindings.embedded.runtime import Runtime
-
-    fn = FUNCTIONS[args.function]
-    try:
-        payload = json.loads(args.json) if args.json else None
-    except json.JSONDecodeError as exc:
-        print(f"JSON argument is malformed: {exc}", file=sys.stderr)
-        return 2
-    runtime = Runtime.build(args.data_dir, functions=[fn.name], pool_size=2)
-    try:
-        client = runtime.apps[fn.name].test_client()
-        if isinstance(fn.trigger, Cron):
-            resp = client.post("/run", json=payload if payload is not None else {})
-        elif isinstance(fn.trigger, Topic):
-            resp = client.post(
-                fn.trigger.route,
-                data=json.dumps(_as_cloudevent(payload, fn.trigger.topic)),
-                content_type="application/cloudevents+json",
-            )
-        else:
-            resp = _invoke_route(runtime, client, fn.trigger, payload or {})
-        body = resp.get_data(as_text=True)
-        print(body if body else f"HTTP {resp.status_code}")
-        return 0 if resp.status_code < 400 and '"RETRY"' not in body and '"DROP"' not in body else 1
-    finally:
-        runtime.close()
-
-
-def _as_cloudevent(payload: Any, topic: str) -> Any:
-    if isinstance(payload, dict) and payload.get("specversion"):
-        return payload
-    return {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": "cli",
-        "type": "cli.invoke",
-        "datacontenttype": "application/json",
-        "topic": topic,
-        "data": payload,
-    }
-
-
-def _invoke_route(runtime: Any, client: Any, trigger: Invoke, call: dict[str, Any]) -> Any:
-    from bindings import auth
-
-    deps = next(iter(runtime.deps.values()))
-    headers = {}
-    if call.get("user"):
-        key = auth.signing_key(deps.secrets)
-        headers["Authorization"] = "Bearer " + auth.issue(key, deps.settings, call["user"])
-    return client.open(
-        call.get("path", "/api/tasks"),
-        method=call.get("method", "GET"),
-        json=call.get("body"),
-        headers=headers,
-    )
-
-
-def _manifests(args: argparse.Namespace) -> int:
-    from bindings import manifests
-
-    if args.check:
-        drift = manifests.differences()
-        for path in drift:
-            print(f"differs from the rendering: {path}")
-        return 1 if drift else 0
-    for path in manifests.write():
-        print(f"wrote {path}")
-    return 0
-
-
-def _stop(args: argparse.Namespace) -> int:
-    from bindings.embedded import datadir_lock, postgres
-
-    holder = datadir_lock.run_holder(args.data_dir)
-    if holder is not None and not args.force:
-        pid = f" (pid {holder})" if holder else ""
-        print(
-            f"not stopped: `python -m bindings run`{pid} is using {args.data_dir}; stop it (Ctrl-C or SIGTERM),"
-            " which stops PostgreSQL too, or pass --force",
-            file=sys.stderr,
-        )
-        return 1
-    if postgres.stop(args.data_dir, force=args.force):
-        print("stopped")
-        return 0
-    if postgres.running(args.data_dir):
-        print(
-            "not stopped: another process (invoke, dead-letters, a test run) is using it; --force stops it anyway",
-            file=sys.stderr,
-        )
-        return 1
-    print("not running")
-    return 0
+    configure_logging(os.environ.get("LOG_LEVEL", command.log_level))
+    return resolve(command.does)(args)

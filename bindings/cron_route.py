@@ -10,11 +10,12 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from bindings.envelopes import EnvelopeError, load_json, now_utc, parse_read_time
+from bindings.envelopes import EnvelopeError, load_json, parse_read_time
 from bindings.instrument import measured
 from bindings.observability import trace_id
 from bindings.outcomes import classify, problem, problem_for, unexpected
-from bindings.triggers import Cron, Function, resolve
+from bindings.triggers import RUN_ROUTE, Cron, Function, resolve
+from functions.clock import utc_now
 from functions.context import Context
 from functions.deps import Deps
 from functions.errors import FunctionError
@@ -30,7 +31,7 @@ def claimant() -> str:
 
 def install(app: Flask, fn: Function, deps: Deps) -> None:
     trigger = fn.trigger
-    assert isinstance(trigger, Cron) and fn.handler and fn.input
+    assert isinstance(trigger, Cron) and fn.handler and fn.input  # bindings.app.INSTALLERS
     handler = resolve(fn.handler)
     model = resolve(fn.input)
     from bindings.schedules import cron_components  # PyYAML: only cron functions read dapr/components
@@ -47,7 +48,7 @@ def install(app: Flask, fn: Function, deps: Deps) -> None:
 
     @app.post(trigger.route, endpoint="tick")
     def tick() -> Response:
-        fired = parse_read_time(request.headers.get("readTimeUTC")) or now_utc()
+        fired = parse_read_time(request.headers.get("readTimeUTC")) or utc_now()
         instant = schedule.tick_of(fired)
         with measured(fn.name, "cron") as run:
             try:
@@ -71,7 +72,7 @@ def install(app: Flask, fn: Function, deps: Deps) -> None:
                 log.error("tick failed", exc_info=True, extra={"function": fn.name, "reason": reason})
                 return problem(500, "Cron run failed", reason, trace_id=trace_id.get())
 
-    @app.post("/run", endpoint="run")
+    @app.post(RUN_ROUTE, endpoint="run")
     def run_now() -> Response:
         """Ad hoc (Dapr invoke or the CLI): no tick claim, the handler's own locking applies."""
         with measured(fn.name, "invoke") as run:
@@ -80,9 +81,9 @@ def install(app: Flask, fn: Function, deps: Deps) -> None:
                 result = handler(cmd, deps, Context(function=fn.name))
             except (EnvelopeError, ValidationError, FunctionError) as exc:
                 run.outcome = "invalid" if not isinstance(exc, FunctionError) or exc.status < 500 else "error"
-                return problem_for(exc, log, function=fn.name, route="/run")
+                return problem_for(exc, log, function=fn.name, route=RUN_ROUTE)
             except Exception as exc:
-                return unexpected(exc, log, function=fn.name, route="/run")
+                return unexpected(exc, log, function=fn.name, route=RUN_ROUTE)
             run.outcome = "success"
         return jsonify(_dump(result))
 

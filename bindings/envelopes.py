@@ -165,7 +165,3 @@ def _flatten(model: type[BaseModel], query: dict[str, list[str]]) -> dict[str, A
         else:
             out[name] = values[0]
     return out
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

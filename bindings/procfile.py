@@ -1,5 +1,7 @@
 """The Procfile: one gunicorn process per function. Also the container's entry point.
 
+`gunicorn_argv` is the one command line that serves a function: the Procfile's lines, the Deployments'
+commands, dapr.yaml's apps and `make dapr-up`'s apps are all spelled by it.
 `python -m bindings.procfile todo-api` runs the Procfile's line for that process type, so an image
 serves any function by its name; any other arguments are run as the command they are.
 """
@@ -10,14 +12,21 @@ import os
 import shlex
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 PROCFILE = Path(__file__).resolve().parent.parent / "Procfile"
-GUNICORN = "gunicorn --config bindings/gunicorn_conf.py"
+GUNICORN_CONFIG = "bindings/gunicorn_conf.py"  # relative to the checkout, as every command runs from there
+
+
+def gunicorn_argv(function: str, gunicorn: Sequence[str] = ("gunicorn",)) -> list[str]:
+    """The command that serves `function`; `gunicorn` is how to start gunicorn where it is not on PATH."""
+    return [*gunicorn, "--config", GUNICORN_CONFIG, f'bindings.app:create_app("{function}")']
 
 
 def command_for(function: str) -> str:
-    return f"{GUNICORN} 'bindings.app:create_app(\"{function}\")'"
+    """The Procfile's line for `function`."""
+    return shlex.join(gunicorn_argv(function))
 
 
 def read(path: Path = PROCFILE) -> dict[str, str]:

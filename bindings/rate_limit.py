@@ -3,8 +3,9 @@
 Algorithm: fixed window. Windows are aligned to the epoch (`window` seconds, 60 by default); the
 count of user U in window W lives at `ratelimit:<U>:<W start>` with a TTL of two windows. A request
 reads the count and writes count + 1 conditionally: first-write when the key is absent, the read
-etag otherwise. A conflict means another request counted in between, so it reads again (bounded,
-with jitter). Hence no two requests are admitted on the same count: at most `limit` per window.
+etag otherwise. A conflict means another request counted in between, so it reads again
+(functions/compare_and_swap.py: bounded, with jitter). Hence no two requests are admitted on the
+same count: at most `limit` per window.
 Burst bound: `limit` in any one window, but up to 2 x `limit` in a span of `window` seconds that
 straddles a boundary (the end of one window and the start of the next).
 """
@@ -13,16 +14,14 @@ from __future__ import annotations
 
 import logging
 import math
-import random
-import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from flask import Response
 
 from bindings.outcomes import problem
+from functions.compare_and_swap import StillConflicting, retry_on_conflict
 from functions.deps import Deps
-from functions.errors import Conflict
 
 log = logging.getLogger("bindings.rate_limit")
 MAX_ATTEMPTS = 40  # compare-and-swap rounds before giving up on a (very) contended counter
@@ -59,32 +58,32 @@ def check(deps: Deps, user_id: str) -> Decision:
     start = int(now // window) * window
     reset = max(1, math.ceil(start + window - now))
     key = f"ratelimit:{quote(user_id, safe='')}:{start}"
+
+    def count_once() -> Decision:
+        item = deps.state.get(key)
+        count = int(item.value.get("count", 0)) if item and isinstance(item.value, dict) else 0
+        if count >= limit:
+            deps.meter.count("rate_limit", decision="limited")
+            return Decision(False, limit, window, 0, reset)
+        if item is None:
+            deps.state.save(key, {"count": 1}, first_write=True, ttl=2 * window)
+        else:
+            deps.state.save(key, {"count": count + 1}, etag=item.etag, ttl=2 * window)
+        deps.meter.count("rate_limit", decision="admitted")
+        log.debug("rate limit admitted", extra={"key": key, "count": count + 1, "limit": limit})
+        return Decision(True, limit, window, limit - count - 1, reset)
+
     try:
-        for attempt in range(MAX_ATTEMPTS):
-            if attempt:
-                time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
-            item = deps.state.get(key)
-            count = int(item.value.get("count", 0)) if item and isinstance(item.value, dict) else 0
-            if count >= limit:
-                deps.meter.count("rate_limit", decision="limited")
-                return Decision(False, limit, window, 0, reset)
-            try:
-                if item is None:
-                    deps.state.save(key, {"count": 1}, first_write=True, ttl=2 * window)
-                else:
-                    deps.state.save(key, {"count": count + 1}, etag=item.etag, ttl=2 * window)
-            except Conflict:
-                deps.meter.count("state_conflicts", kind="ratelimit")
-                continue
-            deps.meter.count("rate_limit", decision="admitted")
-            log.debug("rate limit admitted", extra={"key": key, "count": count + 1, "limit": limit})
-            return Decision(True, limit, window, limit - count - 1, reset)
+        return retry_on_conflict(
+            count_once, deps.meter, "ratelimit", attempts=MAX_ATTEMPTS, first_pause=0.001, max_pause=0.05
+        )
+    except StillConflicting:
+        # Only a client that sends dozens of requests at the very same instant gets here: refusing it
+        # keeps the bound exact (admitting would need a count we could not write).
+        deps.meter.count("rate_limit", decision="contended")
+        return Decision(False, limit, window, 0, 1)
     except Exception as exc:
         return _store_down(deps, limit, window, reset, exc)
-    # Only a client that sends dozens of requests at the very same instant gets here: refusing it
-    # keeps the bound exact (admitting would need a count we could not write).
-    deps.meter.count("rate_limit", decision="contended")
-    return Decision(False, limit, window, 0, 1)
 
 
 def _store_down(deps: Deps, limit: int, window: int, reset: int, exc: Exception) -> Decision:

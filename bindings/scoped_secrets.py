@@ -1,4 +1,4 @@
-"""A function's secrets port: only the secrets its declaration names; every request counted by name.
+"""A function's scoped secrets: only the secrets its declaration names; every request counted by name.
 
 Dapr's secret scopes and the function's Kubernetes Role enforce the same list in a cluster; this makes
 the embedded runtime and the tests enforce it too, so an undeclared read fails where it is written,
@@ -9,7 +9,7 @@ against at its end (tests/conftest.py), and what tells an operator which secrets
 from __future__ import annotations
 
 from bindings.observability import metrics
-from functions.ports import Secrets
+from functions.protocols import Secrets
 
 
 class UndeclaredSecret(RuntimeError):
@@ -28,7 +28,7 @@ class ScopedSecrets:
         metrics().secret_reads.labels(self.function, name, "read" if allowed else "refused").inc()
         if not allowed:
             raise UndeclaredSecret(
-                f"{self.function} asked for secret {name!r}, which its declaration in bindings/triggers.py"
+                f"{self.function} asked for secret {name!r}, which its declaration in bindings/table.py"
                 f" does not name (declared: {', '.join(sorted(self.allowed)) or 'none'})"
             )
         return self.inner.get(name)

@@ -24,14 +24,14 @@ log = logging.getLogger("bindings.topic")
 
 def install(app: Flask, fn: Function, deps: Deps) -> None:
     trigger = fn.trigger
-    assert isinstance(trigger, Topic | DeadLetterTopics) and fn.handler and fn.input
+    assert isinstance(trigger, Topic | DeadLetterTopics) and fn.handler and fn.input  # bindings.app.INSTALLERS
     handler = resolve(fn.handler)
     model = resolve(fn.input)
-    bulk = isinstance(trigger, Topic) and trigger.bulk is not None
+    bulk = trigger.bulk is not None
 
     @app.get("/dapr/subscribe")
     def subscribe() -> Response:
-        return jsonify(fn.subscriptions())
+        return jsonify(trigger.subscriptions())
 
     def deliver(topic: str) -> Response:
         body = request.get_data()
@@ -51,17 +51,14 @@ def install(app: Flask, fn: Function, deps: Deps) -> None:
         events.labels(fn.name, topic, outcome.value).inc()
         return topic_reply(outcome, reason)
 
-    if isinstance(trigger, Topic):
-        routes = {trigger.route: trigger.topic}
+    if trigger.ignored_route:
 
-        @app.post(f"{trigger.route}/ignored", endpoint="ignored")
+        @app.post(trigger.ignored_route, endpoint="ignored")
         def ignored() -> Response:
             # Events this function's CEL rule does not select: acknowledged, nothing to do.
             return topic_reply(Outcome.SUCCESS)
 
-    else:
-        routes = {trigger.route_of(topic): topic for topic in trigger.topics}
-    for route, topic in routes.items():
+    for route, topic in trigger.delivery_routes().items():
         app.add_url_rule(route, f"deliver:{topic}", functools.partial(deliver, topic), methods=["POST"])
 
 
@@ -73,9 +70,7 @@ def deliver_one(
     try:
         event = parse_cloudevent(body)
         event_id = event.id
-        whole = isinstance(fn.trigger, DeadLetterTopics)
-        # dead-letters takes the whole CloudEvent, and dedupes itself: the same id may rightly come
-        # back after a replay, which an inbox row would hide.
+        whole = fn.trigger.whole_event
         data = model.model_validate({"topic": topic, "event": load_json(body)} if whole else event.payload())
         ctx = Context(function=fn.name, event_id=event.id, event_type=event.type)
         rejected: Rejected | None = None

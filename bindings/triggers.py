@@ -1,228 +1,241 @@
-"""The one declaration table: function (= Dapr app-id) -> trigger -> handler -> input model.
+"""The trigger model: what an entry of the declaration table (`bindings/table.py`) can say.
 
-Handlers and models are named by dotted path and imported only by the function that serves them,
-so one function's process never pays for another's imports. `/dapr/subscribe`, the Procfile,
-`dapr/` and `k8s/` are checked against this table by tests/bindings/test_declarations.py.
-The model of an entry (Function, Cron, Topic, ...) lives in bindings/declarations.py.
+Each kind of trigger answers for itself what the adapters ask of it: its kind, whether users call
+it, its routes, its entries of `/dapr/subscribe`, the line `python -m bindings list` prints, and
+the call that runs its handler once by hand. So no caller switches on the kind; installing a
+trigger's routes on a Flask app is the one adapter step that differs, a dispatch in bindings/app.py.
+Nothing here imports from bindings/.
 """
 
 from __future__ import annotations
 
-from bindings.declarations import (
-    PUBSUB,
-    Bulk,
-    Cron,
-    DeadLetterTopics,
-    Function,
-    Invoke,
-    Route,
-    Topic,
-    _table,
-    resolve,
-)
-from functions.secret_catalogue import DATABASE, JWT, SENDGRID
+import importlib
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
 
-__all__ = [
-    "FUNCTIONS",
-    "PUBSUB",
-    "Bulk",
-    "Cron",
-    "DeadLetterTopics",
-    "Function",
-    "Invoke",
-    "Route",
-    "Topic",
-    "_table",
-    "get",
-    "resolve",
-]
+from functions.domain.dead_letters import dead_letter_topic
 
-_T = "functions.todo_api.tasks:"
-_TM = "functions.domain.tasks:"
-_C = "functions.conversations:"
-_CM = "functions.domain.conversations:"
-_DL = "functions.dead_letters:"
-
-FUNCTIONS: dict[str, Function] = _table(
-    Function(
-        name="todo-api",
-        secrets=(DATABASE, JWT),
-        summary="Task CRUD, search/filter/sort, complete/reopen, profile, audit query",
-        trigger=Invoke(
-            routes=(
-                Route("POST", "/api/tasks", _T + "create_task", _TM + "CreateTask", status=201),
-                Route("GET", "/api/tasks", _T + "list_tasks", _TM + "TaskQuery", source="query"),
-                Route("GET", "/api/tasks/<id>", _T + "get_task", _TM + "TaskRef", source="none"),
-                Route("PATCH", "/api/tasks/<id>", _T + "update_task", _TM + "UpdateTask"),
-                Route(
-                    "DELETE",
-                    "/api/tasks/<id>",
-                    _T + "delete_task",
-                    _TM + "TaskRef",
-                    status=204,
-                    source="none",
-                ),
-                Route("POST", "/api/tasks/<id>/complete", _T + "complete_task", _TM + "TaskRef", source="none"),
-                Route("POST", "/api/tasks/<id>/reopen", _T + "reopen_task", _TM + "TaskRef", source="none"),
-                Route(
-                    "GET",
-                    "/api/tasks/<id>/occurrences",
-                    "functions.todo_api.occurrences:list_occurrences",
-                    "functions.todo_api.occurrences:OccurrenceQuery",
-                    source="query",
-                ),
-                Route(
-                    "GET",
-                    "/api/audit",
-                    "functions.todo_api.audit:list_audit",
-                    "functions.todo_api.audit:AuditQuery",
-                    source="query",
-                ),
-                Route(
-                    "GET",
-                    "/api/me",
-                    "functions.todo_api.me:get_me",
-                    "functions.todo_api.me:NoInput",
-                    source="none",
-                ),
-                Route("PUT", "/api/me", "functions.todo_api.me:put_me", "functions.domain.users:UpdateProfile"),
-            )
-        ),
-    ),
-    Function(
-        name="conversations",
-        secrets=(DATABASE, JWT),
-        summary="Chat conversation state (create, append message, read) in the state store, 7-day TTL",
-        trigger=Invoke(
-            routes=(
-                Route(
-                    "POST",
-                    "/api/conversations",
-                    _C + "start_conversation",
-                    _CM + "StartConversation",
-                    status=201,
-                    source="none",
-                ),
-                Route("POST", "/api/conversations/<id>/messages", _C + "append_message", _CM + "AppendMessage", 201),
-                Route(
-                    "GET",
-                    "/api/conversations/<id>",
-                    _C + "get_conversation",
-                    _CM + "ConversationRef",
-                    source="none",
-                ),
-            )
-        ),
-    ),
-    Function(
-        name="audit-writer",
-        secrets=(DATABASE,),
-        summary="Persists the append-only audit trail, once per event id",
-        # Bulk: one request and one commit per batch; audit records are small and many.
-        trigger=Topic("audit-logs", bulk=Bulk()),
-        handler="functions.audit_writer:write_audit",
-        input="functions.domain.events:AuditRecordData",
-    ),
-    Function(
-        name="outbox-relay",
-        secrets=(DATABASE,),
-        summary="Publishes outbox rows that the fast path did not publish",
-        trigger=Cron("outbox-relay-cron"),
-        handler="functions.outbox_relay:relay_outbox",
-        input="functions.outbox_relay:RelayRun",
-        gauges="functions.outbox_relay:backlog_gauges",
-    ),
-    Function(
-        name="reminder-check",
-        secrets=(DATABASE,),
-        summary="Claims due reminders and emits one `reminders` event each, once per tick",
-        trigger=Cron("reminder-checker-cron"),
-        handler="functions.reminder_check:check_reminders",
-        input="functions.reminder_check:CheckRun",
-    ),
-    Function(
-        name="send-reminder",
-        secrets=(DATABASE, SENDGRID),
-        summary="Mails a due reminder exactly once through SendGrid (.eml files on the embedded runtime)",
-        # Not ready without a SendGrid key (unless MAIL_SINK chooses files): daprd then holds deliveries back.
-        readiness="functions.mailer:readiness",
-        trigger=Topic("reminders"),
-        handler="functions.send_reminder:send_reminder",
-        input="functions.domain.events:ReminderDueData",
-        adhoc=(
-            Route(
-                "POST",
-                "/api/notify",
-                "functions.send_reminder:notify",
-                "functions.send_reminder:Notify",
-                auth="internal",
-            ),
-        ),
-    ),
-    Function(
-        name="spawn-recurrence",
-        secrets=(DATABASE,),
-        summary="Creates the next occurrence when a recurring task is completed",
-        trigger=Topic("task-events", match='event.type == "com.todo.task.completed.v1"'),
-        handler="functions.spawn_recurrence:spawn_recurrence",
-        input="functions.domain.events:TaskEventData",
-    ),
-    Function(
-        name="recurrence-sweep",
-        secrets=(DATABASE,),
-        summary="Spawns the successor a lost event did not (series whose latest instance is done)",
-        trigger=Cron("recurring-task-cron"),
-        handler="functions.recurrence_sweep:sweep_recurrence",
-        input="functions.recurrence_sweep:SweepRun",
-    ),
-    Function(
-        name="daily-cleanup",
-        secrets=(DATABASE,),
-        summary="Purges expired rows per the retention table, in bounded batches",
-        trigger=Cron("daily-cleanup-cron"),
-        handler="functions.daily_cleanup:clean_up",
-        input="functions.daily_cleanup:CleanupRun",
-    ),
-    Function(
-        name="dead-letters",
-        secrets=(DATABASE,),
-        summary="Records dead-lettered messages for inspection and replay",
-        trigger=DeadLetterTopics(),
-        handler="functions.dead_letters:record_dead_letter",
-        input="functions.dead_letters:DeadLetterIn",
-        gauges="functions.dead_letters:open_gauge",
-        adhoc=(
-            Route(
-                "GET",
-                "/dead-letters",
-                _DL + "list_dead_letters",
-                _DL + "DeadLetterQuery",
-                source="query",
-                auth="internal",
-            ),
-            Route(
-                "GET",
-                "/dead-letters/<id>",
-                _DL + "get_dead_letter",
-                _DL + "DeadLetterRef",
-                source="none",
-                auth="internal",
-            ),
-            Route(
-                "POST",
-                "/dead-letters/<id>/replay",
-                _DL + "replay_dead_letter",
-                _DL + "DeadLetterRef",
-                source="none",
-                auth="internal",
-            ),
-        ),
-    ),
-)
+PUBSUB = "kafka-pubsub"
+RUN_ROUTE = "/run"  # a cron function's ad hoc run: Dapr service invocation or `python -m bindings invoke`
+CLOUDEVENTS_JSON = "application/cloudevents+json"
 
 
-def get(name: str) -> Function:
-    try:
-        return FUNCTIONS[name]
-    except KeyError:
-        raise KeyError(f"unknown function {name!r}; known: {', '.join(FUNCTIONS)}") from None
+def event_route(topic: str) -> str:
+    """Where daprd delivers a topic's events to its subscriber."""
+    return f"/events/{topic}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """An HTTP route of an invoke function; `input` is built from path params plus body or query."""
+
+    method: str
+    path: str
+    handler: str
+    input: str
+    status: int = 200
+    source: Literal["body", "query", "none"] = "body"
+    auth: Literal["user", "internal"] = "user"
+
+
+@dataclass(frozen=True)
+class AdhocCall:
+    """One request that runs a function's handler once by hand (`python -m bindings invoke`)."""
+
+    method: str
+    path: str
+    body: Any = None  # JSON; None sends no body
+    content_type: str = "application/json"
+    user: str | None = None  # the caller of a user route: the CLI signs a token for this user
+
+
+class Trigger:
+    """What every kind of trigger answers; each kind below overrides what differs from these defaults."""
+
+    kind: ClassVar[str]
+    user_facing: ClassVar[bool] = False  # users call it: bodies are small, callers carry bearer tokens
+    routes: tuple[Route, ...] = ()  # the HTTP routes it declares
+    binding: str | None = None  # the bindings.cron component that fires it
+    dead_letter_topic: str | None = None  # where daprd moves the events its handler drops
+    whole_event: ClassVar[bool] = False  # its handler takes a delivered CloudEvent whole, not its `data`
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        """Its entries of GET /dapr/subscribe."""
+        return []
+
+    def describe(self, schedules: Mapping[str, str]) -> str:
+        """Its line in `python -m bindings list`; `schedules`: each cron component's schedule (dapr/components)."""
+        raise NotImplementedError
+
+    def adhoc(self, payload: Any) -> AdhocCall:
+        """The call that runs its handler once, from the CLI's JSON: by default the route that JSON names,
+        `{"method", "path", "body", "user"}`."""
+        call = payload or {}
+        return AdhocCall(
+            call.get("method", "GET"), call.get("path", "/api/tasks"), call.get("body"), user=call.get("user")
+        )
+
+
+@dataclass(frozen=True)
+class Cron(Trigger):
+    binding: str  # the bindings.cron component; daprd POSTs each tick to /<binding>
+    kind: ClassVar[str] = "cron"
+
+    @property
+    def route(self) -> str:
+        return f"/{self.binding}"
+
+    def describe(self, schedules: Mapping[str, str]) -> str:
+        return f"cron {self.binding} ({schedules.get(self.binding, 'no component!')})"
+
+    def adhoc(self, payload: Any) -> AdhocCall:
+        """POST /run with the run's options (none: the defaults)."""
+        return AdhocCall("POST", RUN_ROUTE, payload if payload is not None else {})
+
+
+@dataclass(frozen=True)
+class Bulk:
+    """Dapr bulk subscribe: daprd hands over up to `max_messages` events in one request."""
+
+    max_messages: int = 100
+    max_await_ms: int = 40
+
+
+@dataclass(frozen=True)
+class Topic(Trigger):
+    topic: str
+    match: str | None = None  # a CEL rule; other events are acknowledged without running the handler
+    pubsub: str = PUBSUB
+    bulk: Bulk | None = None
+    kind: ClassVar[str] = "topic"
+
+    @property
+    def route(self) -> str:
+        return event_route(self.topic)
+
+    @property
+    def ignored_route(self) -> str:
+        """Where the events that `match` does not select go: acknowledged, nothing run."""
+        return f"{self.route}/ignored"
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return dead_letter_topic(self.topic)
+
+    def delivery_routes(self) -> dict[str, str]:
+        """Route -> topic, for each topic it receives."""
+        return {self.route: self.topic}
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        routes: dict[str, Any] = {"default": self.route}
+        if self.match:
+            routes = {"rules": [{"match": self.match, "path": self.route}], "default": self.ignored_route}
+        entry: dict[str, Any] = {
+            "pubsubname": self.pubsub,
+            "topic": self.topic,
+            "routes": routes,
+            "deadLetterTopic": self.dead_letter_topic,
+            "metadata": {},
+        }
+        if self.bulk:
+            entry["bulkSubscribe"] = {
+                "enabled": True,
+                "maxMessagesCount": self.bulk.max_messages,
+                "maxAwaitDurationMs": self.bulk.max_await_ms,
+            }
+        return [entry]
+
+    def describe(self, schedules: Mapping[str, str]) -> str:
+        return f"topic {self.topic} -> {self.route} (dead letters: {self.dead_letter_topic})"
+
+    def adhoc(self, payload: Any) -> AdhocCall:
+        """POST its route with the JSON as a CloudEvent: as given when it is one, else as its `data`."""
+        event = payload
+        if not (isinstance(payload, dict) and payload.get("specversion")):
+            event = {
+                "specversion": "1.0",
+                "id": str(uuid.uuid4()),
+                "source": "cli",
+                "type": "cli.invoke",
+                "datacontenttype": "application/json",
+                "topic": self.topic,
+                "data": payload,
+            }
+        return AdhocCall("POST", self.route, event, CLOUDEVENTS_JSON)
+
+
+@dataclass(frozen=True)
+class DeadLetterTopics(Trigger):
+    """Every dead-letter topic, as `listed_by` names them when asked: the table passes its own list, so a topic
+    function declared anywhere in the table is covered.
+
+    Its own subscriptions have no dead-letter topic: a `-dlq-dlq` would only move a message one step
+    further from the operator, and the handler accepts any CloudEvent, so what remains to fail
+    is transient (the database) and is retried by the inbound policy.
+    """
+
+    listed_by: Callable[[], tuple[str, ...]]
+    pubsub: str = PUBSUB
+    kind: ClassVar[str] = "deadlettertopics"
+    bulk: ClassVar[Bulk | None] = None
+    ignored_route: ClassVar[str | None] = None  # it selects no events: every one is a dead letter to record
+    # The handler gets the whole CloudEvent and dedupes itself: the same id may rightly come back after
+    # a replay, which an inbox row would hide.
+    whole_event: ClassVar[bool] = True
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return self.listed_by()
+
+    def delivery_routes(self) -> dict[str, str]:
+        return {event_route(topic): topic for topic in self.topics}
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        return [
+            {"pubsubname": self.pubsub, "topic": topic, "routes": {"default": route}, "metadata": {}}
+            for route, topic in self.delivery_routes().items()
+        ]
+
+    def describe(self, schedules: Mapping[str, str]) -> str:
+        return "topics " + ", ".join(self.topics)
+
+
+@dataclass(frozen=True)
+class Invoke(Trigger):
+    routes: tuple[Route, ...]
+    kind: ClassVar[str] = "invoke"
+    user_facing: ClassVar[bool] = True
+
+    def describe(self, schedules: Mapping[str, str]) -> str:
+        return "invoke " + ", ".join(f"{r.method} {r.path}" for r in self.routes)
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    trigger: Trigger
+    handler: str | None = None  # cron and topic functions
+    input: str | None = None
+    summary: str = ""
+    adhoc: tuple[Route, ...] = field(default=())  # extra internal routes, e.g. api/notify
+    # The secrets this function reads through the secret store (names from functions/secret_catalogue.py):
+    # its scoped secrets refuse any other, and its Role and Dapr secret scopes allow exactly these.
+    secrets: tuple[str, ...] = ()
+    # `module:function(deps) -> str | None`: why the function cannot serve yet (its /healthz answers 503 with
+    # that reason, so Kubernetes and daprd hold traffic back), or None when it can.
+    readiness: str | None = None
+    # `module:function(deps) -> {key: value}`: gauges read from the store when /metrics is scraped (keys and
+    # names in bindings/observability.py SCRAPED_GAUGES), so every replica reports the current figure.
+    gauges: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.trigger.kind
+
+
+def resolve(path: str) -> Any:
+    """Import `package.module:attribute` on first use."""
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)

@@ -1,23 +1,34 @@
-"""The one wiring place: settings from the environment, and the Deps a function's handlers receive."""
+"""The one wiring place: settings from the environment, and the Deps a function's handlers receive.
+
+Two recipes share `make_deps`: `sidecar_deps` (gunicorn beside its own daprd: the adapters of
+bindings/sidecar.py) and `embedded_deps` (every function of a data dir in one process: the adapters of
+bindings/embedded/, imported only there, so a pod's wiring never loads them).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bindings.observability import FunctionMeter
 from bindings.scoped_secrets import ScopedSecrets
-from bindings.triggers import get
+from bindings.table import get
+from functions.clock import utc_now
 from functions.deps import Deps
 from functions.outbox import Outbox
-from functions.ports import Invoker, Publisher, Secrets, StateStore
+from functions.protocols import Invoker, Publisher, Secrets, StateStore
 from functions.secret_catalogue import DATABASE, DATABASE_URL
 from functions.settings import Retention, Settings
 from functions.store.db import Database
 from functions.store.schema import migrate
+
+if TYPE_CHECKING:
+    from bindings.embedded.broker import Broker
 
 
 def settings_from_env(
@@ -55,10 +66,6 @@ def settings_from_env(
     return Settings(**values)
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def make_deps(
     function: str,
     db: Database,
@@ -87,7 +94,7 @@ def make_deps(
 
 def sidecar_deps(function: str) -> Deps:
     """Dependencies of a function running beside its own daprd (gunicorn, one process per function)."""
-    from bindings.ports.sidecar import Sidecar, SidecarInvoker, SidecarPublisher, SidecarSecrets, SidecarState
+    from bindings.sidecar import Sidecar, SidecarInvoker, SidecarPublisher, SidecarSecrets, SidecarState
 
     settings = settings_from_env()
     host = os.environ.get("DAPR_HOST", "127.0.0.1")
@@ -99,8 +106,7 @@ def sidecar_deps(function: str) -> Deps:
     url = settings.database_url or secrets.get(DATABASE).get(DATABASE_URL)
     if not url:
         raise RuntimeError(f"no DATABASE_URL and no {DATABASE_URL!r} in secret {DATABASE!r}")
-    db = Database(url, name=function).open()
-    migrate(db)
+    db = open_database(url, name=function)
     return make_deps(
         function,
         db,
@@ -110,3 +116,44 @@ def sidecar_deps(function: str) -> Deps:
         SidecarInvoker(sidecar),
         settings,
     )
+
+
+@dataclass
+class EmbeddedWiring:
+    """What the embedded runtime shares among its functions, and each function's Deps."""
+
+    settings: Settings
+    db: Database
+    broker: Broker
+    deps: dict[str, Deps]
+
+
+def embedded_deps(data_dir: Path, functions: list[str], pool_size: int, apps: Mapping[str, Any]) -> EmbeddedWiring:
+    """Dependencies of the data dir's functions in one process: its PostgreSQL, the durable in-process
+    pub/sub, the state table, the secrets file, and invocation through `apps` (filled by the caller)."""
+    from bindings.embedded import postgres
+    from bindings.embedded.broker import Broker, subscriptions
+    from bindings.embedded.invoker import LocalInvoker
+    from bindings.embedded.secrets import FileSecrets, ensure_file
+    from bindings.embedded.state import TableState, component_metadata, key_prefix
+
+    # Mail: SendGrid when the secrets file holds a key, else .eml files (MAIL_SINK may choose otherwise).
+    settings = settings_from_env(data_dir, defaults={"mail_sink": "auto"}, secret_store="local-secret-store")
+    db = open_database(postgres.database_url(data_dir), name="embedded", max_size=pool_size)
+    secrets = FileSecrets(ensure_file(data_dir))
+    broker = Broker(db, subscriptions(settings.pubsub_name))
+    invoker = LocalInvoker(apps)
+    prefixing = component_metadata(settings.state_store).get("keyprefix")
+    deps = {}
+    for name in functions:
+        state = TableState(db, key_prefix(prefixing, name, settings.state_store))
+        deps[name] = make_deps(name, db, broker, state, secrets, invoker, settings)
+    return EmbeddedWiring(settings, db, broker, deps)
+
+
+def open_database(url: str, *, name: str, max_size: int | None = None) -> Database:
+    """The pool, once the schema is current (every process migrates at start, serialised in PostgreSQL)."""
+    db = Database(url, name=name) if max_size is None else Database(url, name=name, max_size=max_size)
+    db.open()
+    migrate(db)
+    return db

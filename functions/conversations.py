@@ -2,17 +2,16 @@
 
 A conversation is one state entry, `conversation:<user>:<id>`, whose TTL (7 days by default) is
 renewed by every write. Appends are read-modify-write under the entry's etag: when two writers
-race, the loser re-reads and appends again (bounded, with jitter), so no message is lost.
+race, the loser re-reads and appends again (functions/compare_and_swap.py), so no message is lost.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID, uuid4
 
+from functions.compare_and_swap import StillConflicting, retry_on_conflict
 from functions.context import Context
 from functions.deps import Deps
 from functions.domain.conversations import (
@@ -24,7 +23,7 @@ from functions.domain.conversations import (
     StartConversation,
 )
 from functions.errors import Conflict, Invalid, NotFound
-from functions.ports import StateItem
+from functions.protocols import StateItem
 
 APPEND_ATTEMPTS = 12
 
@@ -54,19 +53,22 @@ def append_message(cmd: AppendMessage, deps: Deps, ctx: Context) -> Message:
     if len(cmd.content) > cap:
         raise Invalid(f"content has {len(cmd.content)} characters; at most {cap} are allowed", field="content")
     k = key(user.id, cmd.id)
-    for attempt in range(APPEND_ATTEMPTS):
-        if attempt:
-            time.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
+
+    def append_once() -> Message:
         entry, etag = _owned(deps.state.get(k), user.id, cmd.id)
         message = Message(seq=entry["next_seq"], role=cmd.role, content=cmd.content, created_at=deps.clock())
         _append(entry, message, deps.settings.conversation_max_messages)
-        try:
-            deps.state.save(k, entry, etag=etag, ttl=deps.settings.conversation_ttl_seconds)
-        except Conflict:
-            deps.meter.count("state_conflicts", kind="conversation")
-            continue
+        deps.state.save(k, entry, etag=etag, ttl=deps.settings.conversation_ttl_seconds)
         return message
-    raise Conflict(f"conversation {cmd.id} is being written by too many writers at once; retry", field="id")
+
+    try:
+        return retry_on_conflict(
+            append_once, deps.meter, "conversation", attempts=APPEND_ATTEMPTS, first_pause=0.002, max_pause=0.1
+        )
+    except StillConflicting:
+        raise Conflict(
+            f"conversation {cmd.id} is being written by too many writers at once; retry", field="id"
+        ) from None
 
 
 def get_conversation(ref: ConversationRef, deps: Deps, ctx: Context) -> Conversation:

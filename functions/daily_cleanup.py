@@ -10,10 +10,10 @@ from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.changes import record_run
 from functions.context import Context
 from functions.deps import Deps
 from functions.store import cleanup
-from functions.todo_api.changes import record_run
 
 
 class CleanupRun(BaseModel):

@@ -15,12 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from functions.context import Context
 from functions.deps import Deps
+from functions.domain.dead_letters import REASON_ATTRIBUTE, SUFFIX, original_topic
 from functions.errors import NotFound, Transient
 from functions.store import dead_letters
 
-DLQ_SUFFIX = "-dlq"
-# A CloudEvent extension attribute the embedded broker adds when it dead-letters; daprd adds none.
-REASON_ATTRIBUTE = "deadletterreason"
 # Attributes the sidecar sets on each delivery; a replay must not claim to come from the dead-letter topic.
 _PER_DELIVERY = ("topic", "pubsubname")
 
@@ -29,7 +27,7 @@ class DeadLetterIn(BaseModel):
     """What the adapter hands over: the dead-letter topic it arrived on and the whole CloudEvent."""
 
     model_config = ConfigDict(extra="forbid")
-    topic: str = Field(min_length=len(DLQ_SUFFIX) + 1, pattern=r"-dlq$")
+    topic: str = Field(min_length=len(SUFFIX) + 1, pattern=SUFFIX + "$")
     event: dict[str, Any]
 
     @field_validator("event")
@@ -40,7 +38,9 @@ class DeadLetterIn(BaseModel):
         return event
 
 
-class Recorded(BaseModel):
+class DeadLetterRecorded(BaseModel):
+    """The record's id, and whether this delivery made it (False: a redelivery of one already recorded)."""
+
     id: UUID
     new: bool
 
@@ -75,10 +75,10 @@ class DeadLetterRef(BaseModel):
     id: UUID
 
 
-def record_dead_letter(letter: DeadLetterIn, deps: Deps, ctx: Context) -> Recorded:
+def record_dead_letter(letter: DeadLetterIn, deps: Deps, ctx: Context) -> DeadLetterRecorded:
     event = dict(letter.event)
     reason = event.pop(REASON_ATTRIBUTE, None)
-    original = letter.topic.removesuffix(DLQ_SUFFIX)
+    original = original_topic(letter.topic)
     with deps.db.transaction() as tx:
         record_id, new = dead_letters.record(tx, letter.topic, original, event, str(reason) if reason else None)
     if new:
@@ -87,7 +87,7 @@ def record_dead_letter(letter: DeadLetterIn, deps: Deps, ctx: Context) -> Record
         "dead letter recorded" if new else "dead letter redelivered",
         extra={"dead_letter_id": str(record_id), "topic": letter.topic, "event_id": event["id"], "reason": reason},
     )
-    return Recorded(id=record_id, new=new)
+    return DeadLetterRecorded(id=record_id, new=new)
 
 
 def list_dead_letters(query: DeadLetterQuery, deps: Deps, ctx: Context) -> DeadLetterPage:

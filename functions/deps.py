@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from functions.outbox import Outbox
-from functions.ports import Invoker, Meter, Publisher, Secrets, StateStore
+from functions.protocols import Invoker, Meter, Publisher, Secrets, StateStore
 from functions.settings import Settings
 from functions.store.db import Database
 

@@ -58,7 +58,7 @@ def send(mail: ReminderMail, deps: Deps) -> str:
 
 
 def readiness(deps: Deps) -> str | None:
-    """send-reminder's readiness: why it cannot mail yet, or None. Read through the secrets port's cache."""
+    """send-reminder's readiness: why it cannot mail yet, or None. Read through the secret store's cache."""
     if deps.settings.mail_sink != "sendgrid":
         return None
     try:

@@ -13,20 +13,21 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 
+from functions.changes import record_task_change
 from functions.deps import Deps
 from functions.domain import occurrences
 from functions.domain.recurrence import RecurrenceError
 from functions.domain.tasks import PRIORITY_NAME
 from functions.store import reminders, series, tasks
 from functions.store.db import Row, Tx
-from functions.todo_api.changes import record
 
-Outcome = Literal["spawned", "series ended", "successor exists", "not done", "not recurring"]
+# What became of one attempt to spawn a successor.
+SpawnOutcome = Literal["spawned", "series ended", "successor exists", "not done", "not recurring"]
 
 
 class Spawned(BaseModel):
     completed_task_id: UUID
-    outcome: Outcome
+    outcome: SpawnOutcome
     task_id: UUID | None = None
     due_at: datetime | None = None
     detail: str | None = None  # why a series ended early: its stored rule could not be evaluated
@@ -74,7 +75,7 @@ def spawn_next(tx: Tx, deps: Deps, task_id: UUID, *, healed: bool = False) -> Sp
     created = tasks.get(tx, done["user_id"], new_id)
     assert created is not None
     details = {"series_id": str(done["series_id"]), "previous_task_id": str(task_id), "healed": healed}
-    record(
+    record_task_change(
         tx, deps, deps.function, "created", None, created, owner=done["user_id"], actor_type="function", details=details
     )
     return Spawned(completed_task_id=task_id, outcome="spawned", task_id=new_id, due_at=due)

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from functions.domain.events import Event, cloudevent
-from functions.ports import Publisher
+from functions.protocols import Publisher
 from functions.store import outbox as rows
 from functions.store.db import Database, Tx
 

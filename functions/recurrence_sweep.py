@@ -14,11 +14,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.changes import record_run
 from functions.context import Context
 from functions.deps import Deps
 from functions.next_occurrence import spawn_next
 from functions.store import series
-from functions.todo_api.changes import record_run
 
 
 class SweepRun(BaseModel):

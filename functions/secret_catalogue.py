@@ -1,7 +1,7 @@
 """Every secret a function can read through the Dapr secret store: its name, the keys the code reads, and why.
 
-The declaration table (bindings/triggers.py) says which of these each function reads; a function's
-secrets port refuses any other name (bindings/scoped_secrets.py), and its Kubernetes Role, Dapr's
+The declaration table (bindings/table.py) says which of these each function reads; a function's
+scoped secrets refuse any other name (bindings/scoped_secrets.py), and its Kubernetes Role, Dapr's
 secret scopes, the secret templates and the ExternalSecrets are rendered from that declaration.
 Code names a secret only through the constants here.
 """

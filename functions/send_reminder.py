@@ -2,7 +2,7 @@
 
 The reminder row is locked while the mail is sent and marked in the same transaction as the inbox
 entry, so a redelivered event or a racing ad hoc call finds it sent and does nothing. The one window
-for a duplicate is a crash between the provider's 202 and our commit (README, "Guarantees").
+for a duplicate is a crash between the provider's 202 and our commit (docs/reminders.md, "Exactly once").
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from functions import mailer, task_cache
+from functions.changes import record_reminder
 from functions.context import Context
 from functions.deps import Deps
-from functions.domain.events import AUDIT_LOGS, AUDIT_TYPE, AuditRecordData, Event, ReminderDueData
+from functions.domain.events import ReminderDueData
 from functions.domain.reminder_mail import ReminderMail, render
 from functions.errors import NotFound, Rejected
 from functions.store import reminders
@@ -103,14 +104,13 @@ def _mail(row: Row) -> ReminderMail:
 def _audit(tx: Tx, deps: Deps, row: Row, action: str, details: dict[str, Any]) -> None:
     """Audit the reminder's new state; the cached task showing the old one is invalidated after commit."""
     task_cache.invalidate_after_commit(tx, deps, row["user_id"], row["task_id"])
-    record = AuditRecordData(
-        user_id=row["user_id"],
-        actor=deps.function,
-        actor_type="function",
-        action=action,
+    record_reminder(
+        tx,
+        deps,
+        action,
+        owner=row["user_id"],
         task_id=row["task_id"],
-        at=deps.clock(),
-        details={"reminder_id": str(row["id"]), "remind_at": row["remind_at"].isoformat(), **details},
+        reminder_id=row["id"],
+        remind_at=row["remind_at"],
+        details=details,
     )
-    key = str(row["task_id"])
-    deps.outbox.emit(tx, [Event(topic=AUDIT_LOGS, type=AUDIT_TYPE, key=key, subject=key, data=record)])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bindings import auth
-from bindings.embedded.runtime import Runtime
+from bindings.embedded_runtime import Runtime
 from functions.store.db import Database
 from functions.store.schema import migrate
 
@@ -109,11 +109,11 @@ def api(runtime: Runtime):
 def _undeclared_secret_reads() -> list[str]:
     """(function, secret) pairs asked for during this run that the function's declaration does not name.
 
-    Recorded through each function's secrets port (`todo_secret_reads_total`, bindings/scoped_secrets.py),
-    whatever the port answered; the expectation is the declaration in bindings/triggers.py.
+    Recorded by each function's scoped secrets (`todo_secret_reads_total`, bindings/scoped_secrets.py),
+    whatever they answered; the expectation is the declaration in bindings/table.py.
     """
     from bindings.observability import metrics
-    from bindings.triggers import FUNCTIONS
+    from bindings.table import FUNCTIONS
 
     found = []
     # This counter only: collecting the whole registry would also run the scrape-time gauges' database reads.
@@ -131,7 +131,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if undeclared:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
-            reporter.write_line("\nundeclared secret reads (declare them in bindings/triggers.py):", red=True)
+            reporter.write_line("\nundeclared secret reads (declare them in bindings/table.py):", red=True)
             for line in undeclared:
                 reporter.write_line(f"  {line}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,4 +1,7 @@
-"""`python -m bindings provision | dapr-up | dapr-down | render | dapr | kube-up | kube-down`: the real runtime."""
+"""The work of the real runtime's commands: provision, dapr-up, dapr-down, dapr, kube-up, kube-down.
+
+Each takes the arguments bindings/cli.py parsed and returns the exit status.
+"""
 
 from __future__ import annotations
 
@@ -8,36 +11,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from bindings.devstack.cache import ProvisionError
 from bindings.devstack.procs import StartError
-
-
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    prov = sub.add_parser("provision", help="build or fetch into the cache what the runtime and cluster tiers need")
-    prov.add_argument(
-        "--tier",
-        choices=sorted(TIERS),
-        action="append",
-        help="only this tier (repeatable): runtime = daprd, Kafka, Dapr CLI; cluster = etcd, kube-apiserver, CRDs;"
-        " observability = promtool",
-    )
-    up = sub.add_parser("dapr-up", parents=[common], help="start Kafka, PostgreSQL and every function with its daprd")
-    up.add_argument(
-        "--infra-only", action="store_true", help="only Kafka, PostgreSQL and secrets (for `dapr run -f .`)"
-    )
-    up.add_argument("--function", action="append", help="start only these functions (repeatable)")
-    sub.add_parser("dapr-down", parents=[common], help="stop everything dapr-up started in the data dir")
-    sub.add_parser("render", help="re-render dapr.yaml, dapr/standalone/ and dapr/cluster/ from their sources")
-    # Every argument, dashes included (`dapr --version`, `dapr run -f .`), belongs to the CLI, not to us.
-    cli = sub.add_parser(
-        "dapr", help="the provisioned Dapr CLI with our daprd (e.g. `dapr run -f .`)", prefix_chars="+", add_help=False
-    )
-    cli.add_argument("args", nargs=argparse.REMAINDER)
-    for name, what in (("kube-up", "start etcd + kube-apiserver on loopback"), ("kube-down", "stop them")):
-        kp = sub.add_parser(name, help=what)
-        kp.add_argument("--dir", type=Path, default=Path(".data/kube"), help="run dir (default .data/kube)")
 
 
 def _runtime_stages() -> list[tuple[str, Callable[[], object]]]:
@@ -102,8 +78,8 @@ def _describe(result: object) -> str:
 
 
 def dapr_up(args: argparse.Namespace) -> int:
-    from bindings.devstack.plan import fixed_plan
     from bindings.devstack.stack import Stack
+    from bindings.manifests.port_plan import fixed_plan
 
     stack = Stack(args.data_dir)
     pairs = [] if args.infra_only else fixed_plan(args.function)
@@ -129,17 +105,6 @@ def dapr_down(args: argparse.Namespace) -> int:
 
     stopped = Stack(args.data_dir).down()
     print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
-    return 0
-
-
-def render(_: argparse.Namespace) -> int:
-    from bindings.devstack.render import ROOT, write_all
-
-    changed = write_all()
-    for path in changed:
-        print(f"wrote {path.relative_to(ROOT)}")
-    if not changed:
-        print("up to date")
     return 0
 
 
@@ -178,14 +143,3 @@ def kube_down(args: argparse.Namespace) -> int:
     stopped = KubeServer(args.dir).stop()
     print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
     return 0
-
-
-COMMANDS = {
-    "provision": provision,
-    "dapr-up": dapr_up,
-    "dapr-down": dapr_down,
-    "render": render,
-    "dapr": dapr,
-    "kube-up": kube_up,
-    "kube-down": kube_down,
-}

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 from bindings.devstack.cache import ProvisionError, cache_dir, run_logged
+from functions.domain.dead_letters import is_dead_letter_topic
 
 VERSION = "4.1.1"
 LOG4J_VERSION = "2.24.3"
@@ -128,7 +129,7 @@ def all_topics(extra: dict[str, int] | None = None) -> dict[str, int]:
     from bindings.manifests.kafka import topic_names
 
     # Auto-creation is off: every topic a subscription names, dead-letter ones included, must be created.
-    topics = {name: DLQ_PARTITIONS if name.endswith("-dlq") else TOPICS.get(name, 1) for name in topic_names()}
+    topics = {name: DLQ_PARTITIONS if is_dead_letter_topic(name) else TOPICS.get(name, 1) for name in topic_names()}
     topics.update(extra or {})
     return topics
 

@@ -16,10 +16,12 @@ import yaml
 
 from bindings.devstack import daprd, kafka, procs
 from bindings.devstack.cache import write_private as _write_private
-from bindings.devstack.plan import Pair
-from bindings.devstack.render import DAPR, LOCAL_SECRET_STORE, ROOT, app_spec, component_files, load, set_metadata
-from bindings.manifests.dapr_cluster import secret_scope
-from bindings.triggers import FUNCTIONS
+from bindings.manifests import ROOT
+from bindings.manifests.dapr_cluster import secret_scope, set_metadata
+from bindings.manifests.dapr_variants import LOCAL_SECRET_STORE, component_files, load
+from bindings.manifests.port_plan import Pair
+from bindings.procfile import gunicorn_argv
+from bindings.table import FUNCTIONS
 
 KAFKA_PORT = 9092
 CONTROLLER_PORT = 9093
@@ -130,15 +132,15 @@ class Stack:
         out = self.resources_dir()
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
-        for name, comp in component_files().items():
+        for name, comp in component_files(ROOT).items():
             kind = comp["spec"]["type"]
             if kind == "pubsub.kafka":
                 set_metadata(comp, "brokers", self.bootstrap)
             elif kind == "secretstores.local.file":
                 set_metadata(comp, "secretsFile", str(self.data_dir / "secrets.json"))
             (out / name).write_text(yaml.safe_dump(comp, sort_keys=False))
-        shutil.copy(DAPR / "resiliency.yaml", out / "resiliency.yaml")
-        config = load(DAPR / "config.yaml")
+        shutil.copy(ROOT / "dapr" / "resiliency.yaml", out / "resiliency.yaml")
+        config = load(ROOT / "dapr" / "config.yaml")
         resolution = config["spec"].get("nameResolution", {}).get("configuration")
         if resolution is not None:
             resolution["connectionString"] = str(self.data_dir / "nameresolution.db")
@@ -244,7 +246,7 @@ class Stack:
             }
         )
         env.update(extra)
-        cmd = [sys.executable, "-m", "gunicorn", "--config", "bindings/gunicorn_conf.py", app_spec(p.function)]
+        cmd = gunicorn_argv(p.function, (sys.executable, "-m", "gunicorn"))
         return procs.spawn(cmd, name=f"{p.name}.app", pid_dir=self.pid_dir, log=self.app_log(p), env=env, cwd=ROOT)
 
     def daprd_log(self, p: Pair) -> Path:
@@ -254,7 +256,7 @@ class Stack:
         return self.log_dir / f"{p.name}.app.log"
 
     def write_ports(self, pairs: Iterable[Pair]) -> Path:
-        """run/ports.json: what is running where, for the README's curl commands and for scripts."""
+        """run/ports.json: what is running where, for the guide's curl commands (docs/operations.md) and for scripts."""
         path = self.run_dir / "ports.json"
         path.write_text(json.dumps({p.name: p.__dict__ for p in pairs} | {"kafka": self.bootstrap}, indent=2))
         return path

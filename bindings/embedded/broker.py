@@ -21,8 +21,8 @@ from typing import Any
 from flask import Flask
 
 from bindings.embedded.resiliency import RetryPolicy
-from bindings.triggers import FUNCTIONS
-from functions.dead_letters import REASON_ATTRIBUTE
+from bindings.table import FUNCTIONS
+from functions.domain.dead_letters import REASON_ATTRIBUTE
 from functions.store.db import Database, Tx
 
 log = logging.getLogger("bindings.embedded.broker")
@@ -48,7 +48,7 @@ def subscriptions(pubsub: str) -> dict[str, list[Subscription]]:
     """What each function's GET /dapr/subscribe declares, by topic."""
     by_topic: dict[str, list[Subscription]] = {}
     for fn in FUNCTIONS.values():
-        for sub in fn.subscriptions():
+        for sub in fn.trigger.subscriptions():
             if sub["pubsubname"] != pubsub:
                 continue
             rules = []
@@ -183,7 +183,8 @@ class Deliverer:
 
 
 def read_reply(status: int, body: bytes) -> tuple[str, str]:
-    """daprd's reading of a subscriber's reply, as DAPR.md states it."""
+    """How daprd (dapr/dapr v1.18) reads a subscriber's reply, by the rules the module docstring sums up;
+    the status is case-sensitive, so "success" is a retry, as it is for daprd."""
     if status == 404:
         return "DROP", "subscriber answered 404"
     if not 200 <= status < 300:

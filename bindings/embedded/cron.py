@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from flask import Flask
 
 from bindings.schedules import CronComponent
+from functions.clock import utc_now
 
 log = logging.getLogger("bindings.embedded.cron")
 
@@ -23,18 +24,18 @@ class Scheduler:
         self.entries = [(c, app.test_client()) for c, app in components]
 
     def run(self, stop: threading.Event) -> None:
-        now = datetime.now(UTC)
+        now = utc_now()
         due = {c.name: c.schedule.next_after(now) for c, _ in self.entries}
         while not stop.is_set() and self.entries:
             name = min(due, key=due.__getitem__)
-            wait = (due[name] - datetime.now(UTC)).total_seconds()
+            wait = (due[name] - utc_now()).total_seconds()
             if wait > 0 and stop.wait(min(wait, 1.0)):
                 return
             if wait > 1.0:
                 continue
             component, client = next(e for e in self.entries if e[0].name == name)
             self.fire(component, client)
-            due[name] = component.schedule.next_after(datetime.now(UTC))
+            due[name] = component.schedule.next_after(utc_now())
 
     @staticmethod
     def fire(component: CronComponent, client: object) -> None:
@@ -43,7 +44,7 @@ class Scheduler:
                 f"/{component.name}",
                 data=b"",
                 content_type="application/json",
-                headers={"readTimeUTC": go_time(datetime.now(UTC)), "timeZone": "UTC"},
+                headers={"readTimeUTC": go_time(utc_now()), "timeZone": "UTC"},
             )
             if resp.status_code != 200:
                 log.warning("cron run failed", extra={"binding": component.name, "status": resp.status_code})

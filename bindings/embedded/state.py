@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 from functions.errors import Conflict, Invalid
-from functions.ports import StateItem
+from functions.protocols import StateItem
 from functions.store.db import Database, Tx
 
 SEPARATOR = "||"
@@ -116,7 +116,7 @@ class TableState:
         )
         if cur.rowcount != 1:
             # Dapr answers this one with a plain error (HTTP 500, "no item was updated"); the sidecar
-            # port turns that back into Conflict, so handlers see the same thing on both runtimes.
+            # adapter turns that back into Conflict, so handlers see the same thing on both runtimes.
             raise Conflict(f"state key {key!r} already exists (first-write)", field="etag")
 
     def delete(self, key: str, *, etag: str | None = None) -> None:

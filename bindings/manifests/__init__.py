@@ -1,37 +1,32 @@
-"""`python -m bindings manifests`: render k8s/, the Procfile, the table-derived parts of dapr/ and of docs/.
+"""`python -m bindings manifests`: the one renderer of every generated file.
 
-Each renderer maps the repository root to {relative path: text}. Renderers run in order and each
-one's files are written before the next runs, because later ones read `dapr/` (a renderer of
-`dapr.yaml` plugs in here the same way).
+k8s/, the Procfile, dapr.yaml, dapr/standalone/ and dapr/cluster/, the table-derived entries of the
+hand-written dapr/ files, and the rendered sections of docs/. Each renderer maps the repository root to
+{relative path: text}. Renderers run in order and each one's files are written before the next runs,
+because later ones read what earlier ones write (k8s/base reads dapr/cluster/).
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from bindings.manifests import base, docs, local, observability, overlays
+from bindings.manifests import base, dapr_variants, docs, local, observability, overlays, run_file
 
 Renderer = Callable[[Path], dict[str, str]]
 
 
-def _devstack(_: Path) -> dict[str, str]:
-    """dapr.yaml, dapr/standalone/ and dapr/cluster/ (devstack/render.py); before k8s/base, which reads them."""
-    from bindings.devstack.render import ROOT as DEVSTACK_ROOT
-    from bindings.devstack.render import rendered
-
-    return {str(path.relative_to(DEVSTACK_ROOT)): text for path, text in rendered().items()}
-
-
 RENDERERS: list[Renderer] = [
     local.render,  # Procfile, pub/sub scopes, resiliency targets
-    _devstack,  # dapr.yaml (multi-app run file), dapr/standalone/, dapr/cluster/
+    run_file.render,  # dapr.yaml, the Dapr CLI's multi-app run file
+    dapr_variants.render,  # dapr/standalone/, dapr/cluster/: before k8s/base, which reads them
     base.render,  # k8s/base
     overlays.render,  # k8s/overlays, k8s/secrets
     docs.render,  # the rendered sections of docs/ (the secrets table)
     observability.render,  # k8s/observability: alert rules, PrometheusRule, Grafana dashboard
 ]
-GENERATED_DIRS = ("k8s/base", "k8s/overlays", "k8s/secrets", "k8s/observability")
+GENERATED_DIRS = ("k8s/base", "k8s/overlays", "k8s/secrets", "k8s/observability", "dapr/cluster", "dapr/standalone")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -71,3 +66,15 @@ def write(root: Path = ROOT) -> list[str]:
         (root / rel).unlink()
         changed.append(f"{rel} (removed)")
     return changed
+
+
+def command(args: argparse.Namespace) -> int:
+    """`python -m bindings manifests`: write what differs; with --check, only list it and exit 1."""
+    if args.check:
+        drift = differences()
+        for path in drift:
+            print(f"differs from the rendering: {path}")
+        return 1 if drift else 0
+    for path in write():
+        print(f"wrote {path}")
+    return 0

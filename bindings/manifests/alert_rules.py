@@ -15,7 +15,7 @@ from typing import Any
 from bindings.manifests import yamltext
 from bindings.manifests.facts import NAMESPACE, PART_OF
 from bindings.schedules import cron_components
-from bindings.triggers import FUNCTIONS, Cron
+from bindings.table import FUNCTIONS
 
 GROUP = "todo-functions"
 RUNBOOK = "docs/deployment.md#alerts"
@@ -45,7 +45,7 @@ def cron_windows() -> list[CronWindow]:
     components = cron_components()
     windows = []
     for fn in FUNCTIONS.values():
-        if not isinstance(fn.trigger, Cron):
+        if fn.trigger.binding is None:
             continue
         schedule = components[fn.trigger.binding].schedule
         gap = schedule.longest_gap()

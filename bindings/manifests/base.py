@@ -7,13 +7,14 @@ from typing import Any
 
 from bindings.manifests import dapr_cluster, facts, ingress, kafka, network, scaling, secrets, workloads
 from bindings.manifests.yamltext import dump
+from bindings.table import pubsubs_of
 
 BASE = "k8s/base"
 DAPR_NOTE = "Derived from dapr/ (see bindings/manifests/dapr_cluster.py)"
 
 
 def _pubsub_facts(root: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-    names = {p for fn in facts.functions() for p in facts.pubsubs_of(fn)}
+    names = {p for fn in facts.functions() for p in pubsubs_of(fn)}
     pubsubs = {n: dapr_cluster.pubsub(root, n) for n in names}
     return pubsubs, {n: dapr_cluster.offset_reset_policy(c) for n, c in pubsubs.items()}
 

@@ -43,7 +43,8 @@ def meta(doc: dict[str, Any]) -> dict[str, Any]:
     return {m["name"]: m.get("value") for m in doc["spec"].get("metadata", [])}
 
 
-def _set_meta(doc: dict[str, Any], name: str, value: str) -> None:
+def set_metadata(doc: dict[str, Any], name: str, value: str) -> None:
+    """Replace (or add) one `spec.metadata` entry, as a plain value (a secretKeyRef it had goes)."""
     items = doc["spec"].setdefault("metadata", [])
     for item in items:
         if item["name"] == name:
@@ -71,7 +72,7 @@ def _kafka_for_cluster(doc: dict[str, Any]) -> None:
     if "consumerGroup" in meta(doc):
         # KEDA watches the group named after each app id; a shared or per-pod group breaks scaling.
         raise ValueError(f"{doc['metadata']['name']}: remove consumerGroup, Dapr must use the app id")
-    _set_meta(doc, "brokers", kafka.BOOTSTRAP)
+    set_metadata(doc, "brokers", kafka.BOOTSTRAP)
 
 
 def pubsub(root: Path, name: str) -> dict[str, Any]:

@@ -82,7 +82,7 @@ def dashboard() -> dict[str, Any]:
     return {
         "uid": UID,
         "title": "Todo functions",
-        "description": "Rendered by `python -m bindings manifests` from bindings/triggers.py: do not edit here.",
+        "description": "Rendered by `python -m bindings manifests` from bindings/table.py: do not edit here.",
         "tags": ["todo-functions", "dapr"],
         "timezone": "utc",
         "editable": True,

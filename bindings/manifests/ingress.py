@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bindings.manifests import facts
+from bindings.table import path_prefixes
 from bindings.triggers import Function
 
 HOST = "todo.local"
@@ -20,7 +21,7 @@ SIDECAR_SERVICE = f"{INGRESS_APP_ID}-dapr"  # the Service Dapr creates for that 
 
 
 def public_functions() -> list[Function]:
-    return [fn for fn in facts.functions() if facts.user_path_prefixes(fn)]
+    return [fn for fn in facts.functions() if path_prefixes(fn)]
 
 
 def ingress(fn: Function) -> dict[str, Any]:
@@ -32,7 +33,7 @@ def ingress(fn: Function) -> dict[str, Any]:
             "pathType": "ImplementationSpecific",
             "backend": {"service": {"name": SIDECAR_SERVICE, "port": {"number": 80}}},
         }
-        for prefix in facts.user_path_prefixes(fn)
+        for prefix in path_prefixes(fn)
     ]
     return {
         "apiVersion": "networking.k8s.io/v1",

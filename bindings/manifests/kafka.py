@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bindings.manifests import facts
+from bindings.table import all_topics
+from functions.domain.dead_letters import dead_letter_topic, is_dead_letter_topic
 from functions.domain.events import TOPICS
 
 CLUSTER = "todo-kafka"
@@ -32,13 +34,13 @@ DEAD_LETTER = TopicPlan(3, 28, "failures only; four weeks to inspect and replay"
 
 
 def plan_of(topic: str) -> TopicPlan:
-    return DEAD_LETTER if topic.endswith("-dlq") else MAIN
+    return DEAD_LETTER if is_dead_letter_topic(topic) else MAIN
 
 
 def topic_names() -> tuple[str, ...]:
     """The published contract's topics, every subscribed topic, and a dead-letter topic for each."""
-    names = [*TOPICS, *facts.all_topics()]
-    names += [f"{t}-dlq" for t in names if not t.endswith("-dlq")]
+    names = [*TOPICS, *all_topics()]
+    names += [dead_letter_topic(t) for t in names if not is_dead_letter_topic(t)]
     return tuple(dict.fromkeys(names))
 
 

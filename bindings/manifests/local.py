@@ -13,6 +13,7 @@ import yaml
 
 from bindings.manifests import facts
 from bindings.procfile import command_for
+from bindings.table import pubsubs_of
 
 
 def procfile() -> dict[str, str]:
@@ -42,7 +43,7 @@ def pubsub_scopes(root: Path) -> dict[str, str]:
         if not doc or doc.get("kind") != "Component" or "scopes" not in doc:
             continue
         name = doc["metadata"]["name"]
-        missing = [fn.name for fn in facts.functions() if name in facts.pubsubs_of(fn)]
+        missing = [fn.name for fn in facts.functions() if name in pubsubs_of(fn)]
         missing = [n for n in missing if n not in doc["scopes"]]
         if missing:
             out[str(path.relative_to(root))] = _insert_after_block(text, "scopes:", [f"  - {n}" for n in missing])

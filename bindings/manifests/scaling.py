@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bindings.manifests import facts, kafka
+from bindings.table import pubsubs_of, topics_of
 from bindings.triggers import Function
 
 LAG_THRESHOLD = 50  # target lag per replica: well under a second of one pod's work (docs/deployment.md)
@@ -15,7 +16,7 @@ CPU_TARGET = 70  # percent of the request: leaves headroom for the sidecar and b
 def scaled_object(fn: Function, pubsub: dict[str, Any], offset_reset: str) -> dict[str, Any]:
     """KEDA kafka triggers, one per topic, on the consumer group Dapr uses: the app id."""
     brokers = next(m["value"] for m in pubsub["spec"]["metadata"] if m["name"] == "brokers")
-    topics = facts.topics_of(fn)
+    topics = topics_of(fn)
     triggers = [
         {
             "type": "kafka",
@@ -55,7 +56,7 @@ def scaled_object(fn: Function, pubsub: dict[str, Any], offset_reset: str) -> di
 
 def max_replicas(fn: Function) -> int:
     """A consumer group never uses more consumers than the largest of its topics has partitions."""
-    return max(kafka.partitions(t) for t in facts.topics_of(fn))
+    return max(kafka.partitions(t) for t in topics_of(fn))
 
 
 def cpu_autoscaler(fn: Function) -> dict[str, Any]:
@@ -79,9 +80,9 @@ def cpu_autoscaler(fn: Function) -> dict[str, Any]:
 
 
 def render(fn: Function, pubsubs: dict[str, dict[str, Any]], offset_reset: dict[str, str]) -> list[dict[str, Any]]:
-    if facts.is_topic(fn):
-        (name,) = facts.pubsubs_of(fn)  # one consumer group per app id and pub/sub component
+    if topics_of(fn):
+        (name,) = pubsubs_of(fn)  # one consumer group per app id and pub/sub component
         return [scaled_object(fn, pubsubs[name], offset_reset[name])]
-    if facts.is_invoke(fn):
+    if fn.trigger.user_facing:
         return [cpu_autoscaler(fn)]
     return []  # cron: fixed replicas on the Deployment

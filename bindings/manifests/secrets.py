@@ -1,7 +1,7 @@
 """The Kubernetes Secrets and the RBAC that reads them, from each function's declared secrets. Never values.
 
 A function's pod runs as a service account of its own (named like the function), whose Role may `get`
-exactly the secrets the function declares in bindings/triggers.py; the Dapr Configuration it uses
+exactly the secrets the function declares in bindings/table.py; the Dapr Configuration it uses
 scopes the secret store to the same list (bindings/manifests/dapr_cluster.py).
 """
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 
 from bindings.manifests import facts, secrets
-from bindings.procfile import command_for
+from bindings.procfile import gunicorn_argv
 from bindings.triggers import Function
 
 IMAGE = "todo-functions"  # the overlays pin name and tag with kustomize `images:`
@@ -51,7 +50,7 @@ def container(fn: Function) -> dict[str, Any]:
         "name": facts.APP_CONTAINER,
         "image": IMAGE,
         "imagePullPolicy": "IfNotPresent",
-        "command": shlex.split(command_for(fn.name)),
+        "command": gunicorn_argv(fn.name),
         "ports": [{"name": "http", "containerPort": facts.APP_PORT, "protocol": "TCP"}],
         "env": [
             {"name": "APP_HOST", "value": "0.0.0.0"},  # kubelet probes reach the pod IP; daprd uses loopback
@@ -113,7 +112,7 @@ def deployment(fn: Function, config: str) -> dict[str, Any]:
             },
         },
     }
-    if facts.is_cron(fn):
+    if fn.trigger.binding is not None:
         spec["replicas"] = CRON_REPLICAS
     # Topic and invoke functions leave `replicas` to their KEDA ScaledObject or HPA, so that
     # re-applying the manifests does not fight the autoscaler.

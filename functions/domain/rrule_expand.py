@@ -25,7 +25,7 @@ from functions.domain.rrule import RecurrenceError, Rule
 from functions.domain.rrule_periods import month_key, month_set, weekday, year_set
 
 LAST_DAY = date(9999, 12, 30)  # leaves every zone's offset room below year 10000
-WORK_LIMIT = 20_000  # budget units of one evaluation: about 20 ms of CPU at worst (see README, Recurring tasks)
+WORK_LIMIT = 20_000  # budget units of one evaluation: about 20 ms of CPU at worst (see docs/recurrence.md)
 # Periods per 400-year Gregorian cycle, after which the calendar repeats exactly.
 _CYCLE = {"DAILY": 146_097, "WEEKLY": 20_871, "MONTHLY": 4_800, "YEARLY": 400}
 _LARGE_STEP = 28  # from here a DAILY walk visits its lattice days rather than every month

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -40,7 +41,9 @@ class CreateTask(BaseModel):
 
     @model_validator(mode="after")
     def _needs_due(self) -> CreateTask:
-        _check_due_dependents(self.due_at, self.recurrence, self.reminders)
+        missing = due_at_missing(self.due_at, recurrence=self.recurrence, reminders=self.reminders)
+        if missing:
+            raise ValueError(missing[1])
         return self
 
 
@@ -76,11 +79,22 @@ class UpdateTask(BaseModel):
         return {name: getattr(self, name) for name in self.model_fields_set if name != "id"}
 
 
-def _check_due_dependents(due_at: datetime | None, recurrence: str | None, reminders: list[ReminderSpec]) -> None:
-    if recurrence is not None and due_at is None:
-        raise ValueError("recurrence needs due_at: the first due date anchors the series")
-    if due_at is None and any(r.before is not None for r in reminders):
-        raise ValueError("a reminder with 'before' needs due_at")
+def due_at_missing(
+    due_at: datetime | None, *, recurrence: str | None = None, reminders: Iterable[ReminderSpec] = ()
+) -> tuple[str, str] | None:
+    """What a task without a due time cannot have: the field at fault and why, or None.
+
+    A recurrence (its first due date anchors the series) and a `before` reminder (it counts back from
+    the due time) both need `due_at`. Creating a task checks both at once; a PATCH checks each where
+    it applies.
+    """
+    if due_at is not None:
+        return None
+    if recurrence is not None:
+        return "due_at", "recurrence needs due_at: the first due date anchors the series"
+    if any(r.before is not None for r in reminders):
+        return "reminders", "a reminder with 'before' needs due_at"
+    return None
 
 
 class TaskRef(BaseModel):

@@ -1,4 +1,4 @@
-"""Queries of series: lock one with a task of it, find its latest instance, insert the next, end it."""
+"""Queries of series: create one, lock it with a task of it, find its latest instance, insert the next, end it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,13 @@ import psycopg
 from functions.domain.reminders import ReminderSpec
 from functions.store import tasks
 from functions.store.db import Row, Tx
+
+
+def insert(tx: Tx, series_id: UUID, user_id: str, rrule: str, anchor: datetime, timezone: str) -> None:
+    tx.execute(
+        "INSERT INTO series (id, user_id, rrule, anchor, timezone) VALUES (%s, %s, %s, %s, %s)",
+        (series_id, user_id, rrule, anchor, timezone),
+    )
 
 
 def lock_with_task(tx: Tx, task_id: UUID) -> Row | None:

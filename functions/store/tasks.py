@@ -1,4 +1,4 @@
-"""Queries of the task aggregate: tasks, their reminders, their series, and the owner's profile."""
+"""Queries of the task aggregate: tasks and their reminders, as the API renders them; keyset pages."""
 
 from __future__ import annotations
 
@@ -79,24 +79,6 @@ def update(tx: Tx, task_id: UUID, fields: dict[str, Any], now: datetime) -> None
     tx.execute(
         f"UPDATE tasks SET {sets}, updated_at = %(now)s, version = version + 1 WHERE id = %(id)s",
         {**values, "now": now, "id": task_id},
-    )
-
-
-def insert_series(tx: Tx, series_id: UUID, user_id: str, rrule: str, anchor: datetime, timezone: str) -> None:
-    tx.execute(
-        "INSERT INTO series (id, user_id, rrule, anchor, timezone) VALUES (%s, %s, %s, %s, %s)",
-        (series_id, user_id, rrule, anchor, timezone),
-    )
-
-
-def ensure_user(tx: Tx, user_id: str, email: str | None, timezone: str | None) -> None:
-    """Create the owner row on first write; a profile set with PUT /api/me is never overwritten."""
-    tx.execute(
-        "INSERT INTO users (id, email, timezone) VALUES (%s, %s, %s) ON CONFLICT (id) DO UPDATE"
-        " SET email = coalesce(users.email, excluded.email), timezone = coalesce(users.timezone, excluded.timezone)"
-        " WHERE users.email IS NULL AND excluded.email IS NOT NULL"
-        " OR users.timezone IS NULL AND excluded.timezone IS NOT NULL",
-        (user_id, email, timezone),
     )
 
 

@@ -1,8 +1,19 @@
-"""The stored user profile."""
+"""The stored user profile: created on a user's first write, changed by PUT /api/me."""
 
 from __future__ import annotations
 
 from functions.store.db import Row, Tx
+
+
+def ensure(tx: Tx, user_id: str, email: str | None, timezone: str | None) -> None:
+    """Create the owner row on first write; a profile set with PUT /api/me is never overwritten."""
+    tx.execute(
+        "INSERT INTO users (id, email, timezone) VALUES (%s, %s, %s) ON CONFLICT (id) DO UPDATE"
+        " SET email = coalesce(users.email, excluded.email), timezone = coalesce(users.timezone, excluded.timezone)"
+        " WHERE users.email IS NULL AND excluded.email IS NOT NULL"
+        " OR users.timezone IS NULL AND excluded.timezone IS NOT NULL",
+        (user_id, email, timezone),
+    )
 
 
 def get(tx: Tx, user_id: str) -> Row | None:

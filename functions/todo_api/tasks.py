@@ -7,16 +7,16 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from functions import task_cache
+from functions.changes import record_task_change
 from functions.context import Context
 from functions.deps import Deps
 from functions.domain import recurrence
 from functions.domain.reminders import ReminderSpec, falls_too_early
-from functions.domain.tasks import CreateTask, Task, TaskPage, TaskQuery, TaskRef, UpdateTask
+from functions.domain.tasks import CreateTask, Task, TaskPage, TaskQuery, TaskRef, UpdateTask, due_at_missing
 from functions.domain.users import User
 from functions.errors import Conflict, Invalid, NotFound
 from functions.store import reminders, series, tasks, users
 from functions.store.db import Tx
-from functions.todo_api.changes import record
 
 
 def _zone_for(tx: Tx, user: User, requested: str | None) -> str:
@@ -52,18 +52,18 @@ def create_task(cmd: CreateTask, deps: Deps, ctx: Context) -> Task:
     task_id = uuid4()
     _check_reminder_times(cmd.reminders, cmd.due_at)
     with deps.db.transaction() as tx:
-        tasks.ensure_user(tx, user.id, user.email, user.timezone)
+        users.ensure(tx, user.id, user.email, user.timezone)
         zone = _zone_for(tx, user, cmd.timezone)
         fields = cmd.model_dump(exclude={"reminders"})
         fields.update(timezone=zone, series_id=None)
         if cmd.recurrence is not None:
             fields["recurrence"] = _rule(cmd.recurrence, cmd.due_at, zone)
             fields["series_id"] = uuid4()
-            tasks.insert_series(tx, fields["series_id"], user.id, fields["recurrence"], cmd.due_at, zone)
+            series.insert(tx, fields["series_id"], user.id, fields["recurrence"], cmd.due_at, zone)
         tasks.insert(tx, task_id, user.id, fields, now)
         reminders.plan(tx, task_id, user.id, cmd.reminders, cmd.due_at)
         created = _load(tx, user, task_id)
-        record(tx, deps, user.id, "created", None, created)
+        record_task_change(tx, deps, user.id, "created", None, created)
     return created
 
 
@@ -100,12 +100,12 @@ def update_task(cmd: UpdateTask, deps: Deps, ctx: Context) -> Task:
         zone = changes.get("timezone", before.timezone)
         rule = changes.get("recurrence", before.recurrence)
         fields = {k: v for k, v in changes.items() if k != "reminders"}
-        if rule is not None and due_at is None:
-            raise Invalid("recurrence needs due_at: the first due date anchors the series", field="due_at")
+        if missing := due_at_missing(due_at, recurrence=rule):
+            raise Invalid(missing[1], field=missing[0])
         fields.update(_series_change(tx, user, before, changes, rule, due_at, zone, now))
         if cmd.reminders is not None:
-            if due_at is None and any(r.before is not None for r in cmd.reminders):
-                raise Invalid("a reminder with 'before' needs due_at", field="reminders")
+            if missing := due_at_missing(due_at, reminders=cmd.reminders):
+                raise Invalid(missing[1], field=missing[0])
             _check_reminder_times(cmd.reminders, due_at)
             reminders.cancel_pending(tx, before.id, now)  # replaced: the new due time moves none of them
         if "due_at" in changes and due_at != before.due_at:
@@ -120,7 +120,7 @@ def update_task(cmd: UpdateTask, deps: Deps, ctx: Context) -> Task:
         task_cache.invalidate_after_commit(tx, deps, user.id, before.id)
         after = _load(tx, user, before.id)
         if after.model_dump(exclude={"updated_at"}) != before.model_dump(exclude={"updated_at"}):
-            record(tx, deps, user.id, "updated", before, after)
+            record_task_change(tx, deps, user.id, "updated", before, after)
     return after
 
 
@@ -149,7 +149,7 @@ def _series_change(
     if normalized is None:
         return {"recurrence": None, "series_id": None}
     series_id = uuid4()
-    tasks.insert_series(tx, series_id, user.id, normalized, due_at, zone)
+    series.insert(tx, series_id, user.id, normalized, due_at, zone)
     return {"recurrence": normalized, "series_id": series_id}
 
 
@@ -198,7 +198,7 @@ def _set_status(ref: TaskRef, deps: Deps, ctx: Context, status: str) -> Task:
         if done:
             reminders.cancel_pending(tx, ref.id, now)
         after = _load(tx, user, ref.id)
-        record(tx, deps, user.id, "completed" if done else "reopened", before, after)
+        record_task_change(tx, deps, user.id, "completed" if done else "reopened", before, after)
     return after
 
 
@@ -214,4 +214,4 @@ def delete_task(ref: TaskRef, deps: Deps, ctx: Context) -> None:
         if before.series_id is not None:
             # Deleting the latest instance stops the series; an older one leaves it running.
             series.end_if_latest(tx, before.series_id, before.due_at, now)
-        record(tx, deps, user.id, "deleted", before, before.model_copy(update={"updated_at": now}))
+        record_task_change(tx, deps, user.id, "deleted", before, before.model_copy(update={"updated_at": now}))

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from bindings.triggers import FUNCTIONS, Cron, Invoke, Topic
+from bindings.table import FUNCTIONS
+from bindings.triggers import Cron, Invoke, Topic
 
 ROOT = Path(__file__).resolve().parents[2]
 VERBS = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "*"}

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from bindings.app import create_app
-from bindings.triggers import FUNCTIONS
+from bindings.table import FUNCTIONS
 
 TOKEN = "app-token-" + uuid.uuid4().hex
 

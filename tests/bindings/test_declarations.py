@@ -9,7 +9,8 @@ import pytest
 
 from bindings.embedded.resiliency import inbound_retry
 from bindings.schedules import cron_components, load_components
-from bindings.triggers import FUNCTIONS, Cron, DeadLetterTopics, Function, Invoke, Route, Topic, _table, resolve
+from bindings.table import FUNCTIONS, dead_letter_topics, declare
+from bindings.triggers import Cron, DeadLetterTopics, Function, Invoke, Route, Topic, resolve
 from functions.domain.events import TOPICS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +28,7 @@ def test_every_handler_and_model_resolves():
 def test_duplicate_names_raise():
     fn = Function("x", Invoke(routes=(Route("GET", "/", "a:b", "c:d"),)))
     with pytest.raises(ValueError, match="declared twice"):
-        _table(fn, fn)
+        declare(fn, fn)
 
 
 def test_procfile_has_one_process_per_function():
@@ -53,7 +54,7 @@ def test_every_topic_function_may_use_the_pubsub_and_has_a_dead_letter_topic():
     for fn in FUNCTIONS.values():
         if isinstance(fn.trigger, Topic):
             assert fn.name in pubsub["scopes"]
-            [sub] = fn.subscriptions()
+            [sub] = fn.trigger.subscriptions()
             assert sub["deadLetterTopic"] == f"{fn.trigger.topic}-dlq"
 
 
@@ -61,7 +62,7 @@ def test_every_dead_letter_topic_is_subscribed_by_dead_letters_and_goes_nowhere_
     declared = {fn.trigger.dead_letter_topic for fn in FUNCTIONS.values() if isinstance(fn.trigger, Topic)}
     published = {f"{t}-dlq" for t in TOPICS}
     fn = FUNCTIONS["dead-letters"]
-    subs = fn.subscriptions()
+    subs = fn.trigger.subscriptions()
     assert isinstance(fn.trigger, DeadLetterTopics) and fn.name in load_components()["kafka-pubsub"]["scopes"]
     assert {s["topic"] for s in subs} == declared | published >= {"task-events-dlq", "reminders-dlq", "audit-logs-dlq"}
     assert all("deadLetterTopic" not in s and s["routes"] == {"default": f"/events/{s['topic']}"} for s in subs)
@@ -70,7 +71,8 @@ def test_every_dead_letter_topic_is_subscribed_by_dead_letters_and_goes_nowhere_
 def test_a_topic_declared_later_gets_its_dead_letter_topic_subscribed(monkeypatch):
     extra = Function("x-consumer", Topic("invoices"), handler="a:b", input="c:d")
     monkeypatch.setitem(FUNCTIONS, extra.name, extra)
-    assert "invoices-dlq" in DeadLetterTopics().topics
+    assert "invoices-dlq" in dead_letter_topics()
+    assert "invoices-dlq" in FUNCTIONS["dead-letters"].trigger.topics
 
 
 def test_inbound_retries_are_bounded():

@@ -7,15 +7,19 @@ import itertools
 import pytest
 import yaml
 
+from bindings import manifests
 from bindings.devstack import kafka, procs
-from bindings.devstack.plan import dynamic_plan, fixed_plan
-from bindings.devstack.render import ROOT, rendered, stale
+from bindings.devstack.plan import dynamic_plan
 from bindings.devstack.stack import Stack
-from bindings.triggers import FUNCTIONS, Topic
+from bindings.manifests import ROOT, dapr_variants
+from bindings.manifests.port_plan import fixed_plan
+from bindings.table import FUNCTIONS
+from bindings.triggers import Topic
 
 
 def test_committed_renderings_are_current():
-    assert stale() == [], "run `make render` (python -m bindings render) and commit the result"
+    drift = [p for p in manifests.differences() if p.startswith(("dapr.yaml", "dapr/"))]
+    assert drift == [], "run `make manifests` (python -m bindings manifests) and commit the result"
 
 
 def test_run_file_starts_every_function_of_the_table_once():
@@ -49,7 +53,9 @@ def test_dynamic_plan_gives_each_replica_its_own_ports():
 
 def test_cluster_variant_keeps_scopes_and_swaps_brokers_and_secret_store():
     files = {
-        p.name: yaml.safe_load(text.split("\n", 1)[1]) for p, text in rendered().items() if p.parent.name == "cluster"
+        path.removeprefix("dapr/cluster/"): yaml.safe_load(text.split("\n", 1)[1])
+        for path, text in dapr_variants.render(ROOT).items()
+        if path.startswith("dapr/cluster/")
     }
     local = yaml.safe_load((ROOT / "dapr/components/kafka-pubsub.yaml").read_text())
     assert files["kafka-pubsub.yaml"]["scopes"] == local["scopes"]

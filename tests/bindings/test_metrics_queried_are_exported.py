@@ -12,7 +12,7 @@ import json
 import uuid
 from pathlib import Path
 
-from bindings.triggers import FUNCTIONS
+from bindings.table import FUNCTIONS
 from tests.support.promql_names import PROMETHEUS_ACCEPT, exposed_names, used_metric_names
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"

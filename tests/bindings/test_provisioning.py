@@ -1,4 +1,4 @@
-"""Provisioning's pure parts: binary names, the CRD sources' precedence, the README's command blocks."""
+"""Provisioning's pure parts: binary names, the CRD sources' precedence, the docs' command blocks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import yaml
 
 from bindings.devstack import crds
 from bindings.devstack.golang import _binary_name, required_version
-from tests.support import readme
+from tests.support import doc_commands
 
 
 def test_go_build_names_binaries_after_the_package_not_its_major_version():
@@ -44,8 +44,8 @@ def test_shared_crds_win_and_provisioned_ones_fill_the_gaps(tmp_path: Path, monk
     assert crds.files() == [shared, provisioned]
 
 
-def test_readme_commands_span_continuations_and_open_quotes():
+def test_doc_commands_span_continuations_and_open_quotes():
     text = "# a comment\necho one \\\n  two\ncurl -d '{\"a\":\n  1}' x   # it's a comment\n\necho 'three'"
-    cmds = readme.commands(text)
+    cmds = doc_commands.commands(text)
     assert cmds == ["echo one \\\n  two", "curl -d '{\"a\":\n  1}' x   # it's a comment", "echo 'three'"]
-    assert readme.outputs("noise\n@@command 0\nA\n@@command 2\nC\n", 3) == ["A", "", "C"]
+    assert doc_commands.outputs("noise\n@@command 0\nA\n@@command 2\nC\n", 3) == ["A", "", "C"]

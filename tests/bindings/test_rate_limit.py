@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bindings.app import create_app
-from bindings.embedded.runtime import Runtime
-from bindings.ports.sidecar import Sidecar, SidecarState
+from bindings.embedded_runtime import Runtime
+from bindings.sidecar import Sidecar, SidecarState
 
 NOON = datetime(2026, 11, 27, 12, 0, 10, tzinfo=UTC)  # 10 s into a window: 50 s until it resets
 

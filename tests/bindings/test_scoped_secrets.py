@@ -1,4 +1,4 @@
-"""A function's secrets port hands out its declared secrets only, and counts every request."""
+"""A function's scoped secrets hand out its declared secrets only, and counts every request."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_rescoping_keeps_one_port_underneath():
 
 
 def test_the_wired_deps_of_each_function_are_scoped_to_its_declaration(runtime):
-    from bindings.triggers import FUNCTIONS
+    from bindings.table import FUNCTIONS
 
     for name, deps in runtime.deps.items():
         assert isinstance(deps.secrets, ScopedSecrets)

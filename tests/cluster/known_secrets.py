@@ -6,7 +6,7 @@ import secrets
 
 import yaml
 
-from bindings.triggers import FUNCTIONS
+from bindings.table import FUNCTIONS
 from functions.secret_catalogue import CATALOGUE
 from tests.cluster.harness import Deployed, secrets_named
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from bindings.devstack.kubeserver import KubeServer
-from bindings.triggers import FUNCTIONS
+from bindings.table import FUNCTIONS
 from tests.cluster.harness import Deployed, Pod, pods
 from tests.cluster.known_secrets import every_secret
 

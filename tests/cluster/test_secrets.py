@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bindings.triggers import FUNCTIONS
+from bindings.table import FUNCTIONS
 from tests.cluster.harness import Deployed, pods
 from tests.cluster.known_secrets import create_all
 from tests.cluster.sidecar import SecretsSidecar

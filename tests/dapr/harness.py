@@ -23,10 +23,11 @@ import urllib3
 
 from bindings import auth
 from bindings.devstack import kafka, procs
-from bindings.devstack.plan import Pair, dynamic_plan
+from bindings.devstack.plan import dynamic_plan
 from bindings.devstack.stack import Stack
 from bindings.embedded.secrets import FileSecrets
-from bindings.ports.sidecar import CE_JSON, Sidecar
+from bindings.manifests.port_plan import Pair
+from bindings.sidecar import CE_JSON, Sidecar
 from bindings.triggers import PUBSUB
 from functions.settings import Settings
 

@@ -1,6 +1,6 @@
 """The project's own files on their own fixed ports: a copy of the checkout run in a private network namespace.
 
-`make dapr-up` and `dapr.yaml` listen on fixed ports (README "Running on real Dapr"). A test that runs them
+`make dapr-up` and `dapr.yaml` listen on fixed ports (docs/operations.md, "Running on real Dapr"). A test that runs them
 as a reader would must neither clash with someone else's stack on a shared machine nor touch the
 checkout's `.data`: so it runs a copy (tests/support/checkout_copy.py) in a namespace of its own.
 """
@@ -24,7 +24,7 @@ from tests.dapr.conftest import require, require_provisioned
 from tests.support import netns
 from tests.support.checkout_copy import copy_checkout
 
-PYTHON = ".venv/bin/python"  # as the README writes it: relative to the checkout
+PYTHON = ".venv/bin/python"  # as the docs write it: relative to the checkout
 
 
 @dataclass

@@ -13,7 +13,7 @@ import pytest
 import urllib3
 from prometheus_client.parser import text_string_to_metric_families
 
-from bindings.devstack.plan import Pair
+from bindings.manifests.port_plan import Pair
 from tests.dapr.harness import RealDapr
 from tests.support.promql_names import PROMETHEUS_ACCEPT, exposed_names, used_metric_names
 

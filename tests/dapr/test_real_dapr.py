@@ -10,8 +10,9 @@ from pathlib import Path
 import jwt
 import pytest
 
-from bindings.ports.sidecar import Sidecar, SidecarPublisher, SidecarSecrets, SidecarState
-from bindings.triggers import FUNCTIONS, Cron
+from bindings.sidecar import Sidecar, SidecarPublisher, SidecarSecrets, SidecarState
+from bindings.table import FUNCTIONS
+from bindings.triggers import Cron
 from functions.errors import Conflict
 from tests.dapr.harness import RealDapr, eventually
 
@@ -153,7 +154,7 @@ def test_every_function_is_accepted_by_its_daprd(real_dapr: RealDapr):
         meta = json.loads(real_dapr.sidecar(name).call("GET", "/v1.0/metadata").data)
         assert meta["id"] == name
         subs = {(s["pubsubname"], s["topic"]): s for s in meta.get("subscriptions", [])}
-        declared = {(s["pubsubname"], s["topic"]): s for s in fn.subscriptions()}
+        declared = {(s["pubsubname"], s["topic"]): s for s in fn.trigger.subscriptions()}
         assert set(subs) == set(declared), name
         for key, sub in subs.items():
             assert sub.get("deadLetterTopic", "") == declared[key].get("deadLetterTopic", ""), (name, key)

@@ -1,6 +1,6 @@
 """`dapr run -f .`: the project's own dapr.yaml with the provisioned Dapr CLI and our daprd.
 
-The README's two blocks (`dapr-run-file`, `dapr-stop-file`) run as written, in a copy of the checkout
+docs/operations.md's two blocks (`dapr-run-file`, `dapr-stop-file`) run as written, in a copy of the checkout
 inside a private network namespace, so dapr.yaml's fixed ports are the run's alone. Every wait is
 bounded and the run is killed in the end whatever happened: `dapr run -f` can hang when a daprd dies
 at start (the cluster recipe saw it ignore SIGTERM once), and a hang must fail the test, not CI.
@@ -25,7 +25,7 @@ from bindings.devstack.procs import alive
 from tests.dapr.conftest import require
 from tests.dapr.harness import eventually
 from tests.dapr.isolated import PYTHON, Isolated, isolated_checkout
-from tests.support import readme
+from tests.support import doc_commands
 
 pytestmark = pytest.mark.dapr
 UP_TIMEOUT_S = 300.0  # ten apps and daprds on two shared cores, after Kafka and PostgreSQL
@@ -71,8 +71,8 @@ def _kill_session(proc: subprocess.Popen[bytes]) -> None:
 def test_dapr_run_f_runs_every_app_and_dapr_stop_f_stops_them():
     if not dapr_cli.binary().is_file():
         require(f"the Dapr CLI is not provisioned ({dapr_cli.binary()}; run `make provision`)")
-    start = readme.block("dapr-run-file")
-    stop = readme.block("dapr-stop-file")
+    start = doc_commands.block("dapr-run-file")
+    stop = doc_commands.block("dapr-stop-file")
     with isolated_checkout("todo-run-file-") as iso:
         apps = _apps(iso.root)
         log = iso.root / "dapr-run.log"
@@ -80,7 +80,7 @@ def test_dapr_run_f_runs_every_app_and_dapr_stop_f_stops_them():
             run = iso.ns.popen(
                 ["bash", "-euo", "pipefail", "-c", start],
                 cwd=iso.root,
-                env={**os.environ, "SENDGRID_API_KEY": "SG.run-file-test"},  # as the README asks; no mail is sent
+                env={**os.environ, "SENDGRID_API_KEY": "SG.run-file-test"},  # as the docs ask; no mail is sent
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: the guard below kills all of it
@@ -112,7 +112,7 @@ def test_dapr_run_f_runs_every_app_and_dapr_stop_f_stops_them():
             assert [pid for pid in recorded if alive(pid)] == [], _session(run.pid)
             # Known, cause not found yet: in about one run in five a gunicorn worker, orphaned when its
             # master quits on the CLI's SIGINT, never runs its own signal handler and stays (all its threads
-            # in futex waits; README "Provisioning", gotchas). Said loudly here; the finally kills it.
+            # in futex waits; docs/development.md "Provisioning", gotchas). Said loudly here; the finally kills it.
             leftovers = _session(run.pid)
             if leftovers:
                 warnings.warn(f"dapr stop -f . left orphaned processes: {leftovers}", stacklevel=1)

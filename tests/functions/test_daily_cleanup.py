@@ -12,7 +12,7 @@ import pytest
 from bindings.wiring import settings_from_env
 from functions.context import Context
 from functions.daily_cleanup import CleanupRun, clean_up
-from tests.functions.helpers import create, query
+from tests.support.handlers import create, query
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)

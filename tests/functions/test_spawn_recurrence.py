@@ -1,20 +1,18 @@
-"""spawn-recurrence through the embedded broker: the next instance, its copy, reminders, audit, and the series' end."""
+"""spawn-recurrence (topic task-events, completed): the next instance, its copy, reminders, audit, the series' end.
+
+Through the embedded broker, and once whatever happens: a redelivered or duplicated `completed`,
+complete -> reopen -> complete, several replicas and a sweep at once.
+"""
 
 from __future__ import annotations
 
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from tests.functions.helpers import complete, create, delete, query, reminder_rows, update
-from tests.functions.recurring import deliver, drain, instances
-
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def soon(days: int = 1, hour: int = 9) -> datetime:
-    """A Berlin wall time some days ahead, so that completing now is before it is due."""
-    d = datetime.now(BERLIN) + timedelta(days=days)
-    return d.replace(hour=hour, minute=0, second=0, microsecond=0)
+from bindings.app import create_app
+from tests.support.handlers import complete, create, delete, query, reminder_rows, reopen, update
+from tests.support.recurring import BERLIN, completed_events, deliver, drain, instances, open_instances, soon
 
 
 def test_completing_a_recurring_task_spawns_the_next_instance_with_its_details(runtime):
@@ -150,3 +148,67 @@ def test_resending_the_stored_rule_keeps_the_series(runtime):
     task = create(runtime, due_at=soon(), timezone="Europe/Berlin", recurrence="weekly")
     same = update(runtime, task.id, recurrence="FREQ=WEEKLY", due_at=task.due_at, timezone="Europe/Berlin")
     assert same.series_id == task.series_id
+
+
+def test_a_redelivered_completed_event_spawns_once(runtime, completed_without_spawn):
+    task = completed_without_spawn
+    [event] = completed_events(runtime)
+    assert [deliver(runtime, event) for _ in range(3)] == ["SUCCESS"] * 3
+    assert len(open_instances(runtime, task.series_id)) == 1
+
+
+def test_the_same_completion_under_other_event_ids_spawns_once(runtime, completed_without_spawn):
+    task = completed_without_spawn
+    [event] = completed_events(runtime)
+    for _ in range(3):
+        assert deliver(runtime, {**event, "id": str(uuid.uuid4())}) == "SUCCESS"
+    assert len(open_instances(runtime, task.series_id)) == 1
+
+
+def test_complete_reopen_complete_spawns_once(runtime):
+    task = create(runtime, due_at=soon(), timezone="Europe/Berlin", recurrence="daily")
+    complete(runtime, task.id)
+    drain(runtime)
+    reopen(runtime, task.id)
+    complete(runtime, task.id)
+    drain(runtime)
+    assert len(completed_events(runtime)) == 2
+    rows = instances(runtime, task.series_id)
+    assert [r["status"] for r in rows] == ["done", "open"]
+
+
+def test_complete_reopen_complete_before_any_delivery_spawns_once(runtime):
+    task = create(runtime, due_at=soon(), timezone="Europe/Berlin", recurrence="daily")
+    complete(runtime, task.id)
+    reopen(runtime, task.id)
+    complete(runtime, task.id)
+    drain(runtime)
+    assert len(open_instances(runtime, task.series_id)) == 1
+
+
+def test_reopened_before_its_event_arrives_spawns_nothing(runtime, completed_without_spawn):
+    task = completed_without_spawn
+    reopen(runtime, task.id)
+    [event] = completed_events(runtime)
+    assert deliver(runtime, event) == "SUCCESS"
+    assert [r["status"] for r in instances(runtime, task.series_id)] == ["open"]
+
+
+def test_concurrent_events_on_several_replicas_and_a_sweep_spawn_once(runtime, completed_without_spawn):
+    task = completed_without_spawn
+    [event] = completed_events(runtime)
+    deps = runtime.deps["spawn-recurrence"]
+    replicas = [create_app("spawn-recurrence", deps, app_token="").test_client() for _ in range(3)]
+    sweeper = runtime.apps["recurrence-sweep"].test_client()
+
+    def run(i: int) -> int:
+        if i % 4 == 3:
+            return sweeper.post("/run", json={}).status_code
+        body = {**event, "id": event["id"] if i % 2 else str(uuid.uuid4())}
+        return replicas[i % 3].post("/events/task-events", json=body).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        codes = list(pool.map(run, range(12), timeout=60))
+    assert codes == [200] * 12
+    assert len(open_instances(runtime, task.series_id)) == 1
+    assert query(runtime, "select count(*) as n from tasks where series_id = %s", (task.series_id,))[0]["n"] == 2

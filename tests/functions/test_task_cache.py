@@ -9,13 +9,13 @@ import threading
 import pytest
 
 from bindings.observability import metrics
-from bindings.ports.sidecar import Sidecar, SidecarState
+from bindings.sidecar import Sidecar, SidecarState
 from functions import task_cache
 from functions.domain.tasks import TaskRef, UpdateTask
 from functions.errors import NotFound
 from functions.store import tasks as task_rows
 from functions.todo_api import tasks
-from tests.functions.helpers import api, complete, create, ctx, delete, get, reopen, update
+from tests.support.handlers import api, complete, create, ctx, delete, get, reopen, update
 
 
 def _cached(runtime, user, task_id):

@@ -1,8 +1,10 @@
-"""The Dockerfile cannot be built here (no Docker): check what it copies, runs and starts from."""
+"""The Dockerfile cannot be built here (no Docker): check what it copies, runs and starts from, and that the
+code a pod runs is all in the image, without the embedded runtime, devstack or the renderer."""
 
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 import shlex
 import subprocess
@@ -12,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from bindings import procfile
-from bindings.triggers import FUNCTIONS
+from bindings.table import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -35,6 +37,14 @@ def _ignored(path: str) -> bool:
         if fnmatch.fnmatch(path, pattern) or path.startswith(pattern + "/") or Path(path).name == pattern:
             ignored = not negate
     return ignored
+
+
+def _shipped(path: str) -> bool:
+    """Whether the image holds this file: a COPY names it or its folder, and .dockerignore lets it in."""
+    sources = [
+        s.rstrip("/") for args in _instructions("COPY") if not args.startswith("--from") for s in args.split()[:-1]
+    ]
+    return any(path == s or path.startswith(s + "/") for s in sources) and not _ignored(path)
 
 
 def test_every_copied_path_exists_and_reaches_the_build_context():
@@ -79,7 +89,9 @@ def test_the_entry_point_runs_procfile_lines():
 
 def test_the_procfile_commands_are_the_deployments_commands():
     procs = procfile.read()
-    assert procs == {name: procfile.command_for(name) for name in FUNCTIONS}
+    assert procs == {
+        name: f"gunicorn --config bindings/gunicorn_conf.py 'bindings.app:create_app(\"{name}\")'" for name in FUNCTIONS
+    }
     for name, line in procs.items():
         docs = yaml.safe_load_all((ROOT / "k8s" / "base" / "functions" / f"{name}.yaml").read_text())
         deployment = next(d for d in docs if d["kind"] == "Deployment")
@@ -98,3 +110,57 @@ def test_the_entry_point_runs_a_plain_command_and_refuses_an_unknown_name():
     unknown = _entry("todo-apx")
     assert unknown.returncode == 2 and "neither a process type" in unknown.stderr
     assert _entry().returncode == 2
+
+
+# What gunicorn does in a pod: import the entry point and its settings, then call create_app for the function.
+# The sidecar wiring is stubbed where it would connect (daprd's readiness, the database pool, migrations), and
+# nowhere else, so every module it imports is imported.
+_POD = """
+import json, os, sys
+os.environ["DATABASE_URL"] = "postgresql://pod.invalid/todo"  # else read through daprd's secret store
+import bindings.wiring
+from bindings.sidecar import Sidecar
+from functions.store.db import Database
+Sidecar.wait_ready = lambda self, timeout: None
+Database.open = lambda self, wait=True: self
+bindings.wiring.migrate = lambda db: None
+import bindings.procfile, bindings.gunicorn_conf
+from bindings.app import create_app
+for name in sys.argv[1:]:
+    create_app(name)
+print(json.dumps({m.__name__: getattr(m, "__file__", None) for m in list(sys.modules.values())}))
+"""
+OUR_PACKAGES = ("bindings", "functions")
+NOT_IN_A_POD = (
+    "bindings.embedded",
+    "bindings.embedded_runtime",
+    "bindings.commands",
+    "bindings.cli",
+    "bindings.devstack",
+    "bindings.manifests",
+)
+
+
+def _pod_modules() -> dict[str, str | None]:
+    done = subprocess.run(
+        [sys.executable, "-c", _POD, *FUNCTIONS], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_a_pod_loads_nothing_of_the_embedded_runtime_devstack_or_the_renderer():
+    loaded = _pod_modules()
+    assert "bindings.app" in loaded and "bindings.sidecar" in loaded
+    assert [m for m in loaded if m.startswith(NOT_IN_A_POD)] == []
+
+
+def test_the_image_holds_every_module_and_file_a_pod_reads_and_leaves_the_rest_out():
+    ours = [Path(f).relative_to(ROOT) for m, f in _pod_modules().items() if f and m.split(".")[0] in OUR_PACKAGES]
+    assert len(ours) > 50  # the adapter, the table, every handler and its store and domain modules
+    assert [str(p) for p in ours if not _shipped(str(p))] == []
+    read_at_start = [*ROOT.glob("dapr/components/*.yaml"), *ROOT.glob("functions/store/migrations/*.sql")]
+    assert read_at_start and all(_shipped(str(p.relative_to(ROOT))) for p in read_at_start)
+    assert _shipped("Procfile") and _shipped("bindings/gunicorn_conf.py")
+    for left_out in ("bindings/embedded/postgres.py", "bindings/devstack/stack.py", "bindings/manifests/base.py"):
+        assert not _shipped(left_out), left_out

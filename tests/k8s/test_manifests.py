@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from bindings import manifests
-from bindings.manifests import dapr_cluster, facts, kafka, secrets
+from bindings.manifests import dapr_cluster, kafka, secrets
 from bindings.procfile import read as read_procfile
-from bindings.triggers import FUNCTIONS, Cron, Function, Invoke, Topic
+from bindings.table import FUNCTIONS, topics_of
+from bindings.triggers import Cron, Function, Invoke, Topic
 from tests.k8s.schemas import ROOT, load
 
 BASE = ROOT / "k8s" / "base"
@@ -69,7 +70,7 @@ def test_each_pod_is_hardened(name):
     assert container["livenessProbe"]["tcpSocket"]["port"] == "http"
 
 
-@pytest.mark.parametrize("name", [n for n, f in FUNCTIONS.items() if facts.is_topic(f)])
+@pytest.mark.parametrize("name", [n for n, f in FUNCTIONS.items() if topics_of(f)])
 def test_topic_functions_scale_on_the_lag_of_the_consumer_group_dapr_uses(name):
     fn = FUNCTIONS[name]
     docs = _docs(fn)
@@ -80,8 +81,8 @@ def test_topic_functions_scale_on_the_lag_of_the_consumer_group_dapr_uses(name):
     assert "replicas" not in docs["Deployment"]["spec"], "KEDA owns the replica count"
     assert scaled["spec"]["minReplicaCount"] == 0
     topics = {t["metadata"]["name"]: t["spec"]["partitions"] for t in _base("topics.yaml")}
-    assert {t["metadata"]["topic"] for t in scaled["spec"]["triggers"]} == set(facts.topics_of(fn))
-    assert scaled["spec"]["maxReplicaCount"] <= max(topics[t] for t in facts.topics_of(fn))
+    assert {t["metadata"]["topic"] for t in scaled["spec"]["triggers"]} == set(topics_of(fn))
+    assert scaled["spec"]["maxReplicaCount"] <= max(topics[t] for t in topics_of(fn))
     expected_reset = {"oldest": "earliest", "newest": "latest"}[meta.get("initialOffset") or "newest"]
     for trigger in scaled["spec"]["triggers"]:
         assert trigger["type"] == "kafka"
@@ -112,7 +113,7 @@ def test_invoke_functions_scale_on_cpu(name):
 def test_every_topic_and_dead_letter_topic_is_a_kafka_topic():
     declared = {t["metadata"]["name"] for t in _base("topics.yaml")}
     for fn in FUNCTIONS.values():
-        for sub in facts.subscriptions_of(fn):
+        for sub in fn.trigger.subscriptions():
             # dead-letters' own subscriptions have no dead-letter topic (bindings/triggers.py says why).
             assert {sub["topic"], sub.get("deadLetterTopic") or sub["topic"]} <= declared
     from functions.domain.events import TOPICS
@@ -191,8 +192,8 @@ def test_no_component_of_the_cluster_uses_the_local_secrets_file():
 
 
 # Functions this branch has not seen yet must render too: a multi-topic subscriber and a cron one.
-class _MultiTopic(Function):
-    def subscriptions(self) -> list[dict]:  # type: ignore[override]
+class _MultiTopic(Topic):
+    def subscriptions(self) -> list[dict]:
         return [
             {"pubsubname": "kafka-pubsub", "topic": t, "routes": {"default": f"/events/{t}"}, "deadLetterTopic": ""}
             for t in ("task-events-dlq", "reminders-dlq")
@@ -206,7 +207,7 @@ def test_new_functions_render_without_changes_to_the_renderer(monkeypatch, tmp_p
 
     for folder in ("dapr", "docs"):  # the sources the renderers read besides the table
         shutil.copytree(ROOT / folder, tmp_path / folder)
-    monkeypatch.setitem(FUNCTIONS, "future-dlq", _MultiTopic("future-dlq", Topic("task-events-dlq"), "m:h", "m:I"))
+    monkeypatch.setitem(FUNCTIONS, "future-dlq", Function("future-dlq", _MultiTopic("task-events-dlq"), "m:h", "m:I"))
     monkeypatch.setitem(FUNCTIONS, "future-topic", Function("future-topic", Topic("task-events"), "m:h", "m:I"))
     files = manifests.render_all(tmp_path)
     dead = files["k8s/base/functions/future-dlq.yaml"]

@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from bindings.triggers import FUNCTIONS
+from bindings.table import FUNCTIONS
 from tests.k8s.schemas import ROOT, kustomize_build, kustomize_command, load
 from tests.support.promql_names import DASHBOARD, RULES
 

@@ -1,1 +1,0 @@
-"""Outbound ports over the Dapr sidecar's HTTP API."""

@@ -36,11 +36,12 @@ def install_invoke(app: Flask, fn: Function, deps: Deps) -> None:
 
 
 def install(app: Flask, fn: Function, deps: Deps, routes: tuple[Route, ...]) -> None:
+    verified = auth.VerifiedTokens()  # one per app: its routes share the tokens they have seen
     for route in routes:
-        _add(app, fn, deps, route)
+        _add(app, fn, deps, route, verified)
 
 
-def _add(app: Flask, fn: Function, deps: Deps, route: Route) -> None:
+def _add(app: Flask, fn: Function, deps: Deps, route: Route, verified: auth.VerifiedTokens) -> None:
     handler = resolve(route.handler)
     model: type[BaseModel] = resolve(route.input)
     if route.auth == "user":
@@ -48,7 +49,7 @@ def _add(app: Flask, fn: Function, deps: Deps, route: Route) -> None:
 
     def view(**path: Any) -> Response:
         with measured(fn.name, "invoke") as run:
-            response = _serve(fn, deps, route, handler, model, path)
+            response = _serve(fn, deps, route, handler, model, path, verified)
             run.outcome = "success" if response.status_code < 400 else str(response.status_code)
         return response
 
@@ -57,11 +58,17 @@ def _add(app: Flask, fn: Function, deps: Deps, route: Route) -> None:
 
 
 def _serve(
-    fn: Function, deps: Deps, route: Route, handler: Any, model: type[BaseModel], path: dict[str, Any]
+    fn: Function,
+    deps: Deps,
+    route: Route,
+    handler: Any,
+    model: type[BaseModel],
+    path: dict[str, Any],
+    verified: auth.VerifiedTokens,
 ) -> Response:
     decision: rate_limit.Decision | None = None
     try:
-        user = _authenticate(deps) if route.auth == "user" else None
+        user = _authenticate(deps, verified) if route.auth == "user" else None
         if user is not None:
             decision = rate_limit.check(deps, user.id)
             if not decision.allowed:
@@ -87,9 +94,9 @@ def _serve(
     return rate_limit.annotate(decision, resp)
 
 
-def _authenticate(deps: Deps) -> User:
+def _authenticate(deps: Deps, verified: auth.VerifiedTokens) -> User:
     key = auth.signing_key(deps.secrets)
-    return auth.verify(request.headers.get("Authorization"), key, deps.settings)
+    return auth.verify(request.headers.get("Authorization"), key, deps.settings, verified)
 
 
 class UnsupportedMediaType(FunctionError):

@@ -1,11 +1,18 @@
-"""Connection pool and transactions, with after-commit hooks and transient-error translation."""
+"""Connection pool and transactions, with after-commit hooks and transient-error translation.
+
+Round trips, not PostgreSQL, are what a request pays for (psycopg spends tens of microseconds of Python
+on each, and the request waits for each), so a transaction sends as few as it can: its BEGIN travels
+with its first statement, and the writes it `defer`s travel with the next statement that must be
+answered, or with the COMMIT, in one pipeline. A change that reads once and then writes is two round
+trips; a single statement outside a transaction (`Database.one`, `all`, `execute`) is one.
+"""
 
 from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.rows import dict_row
@@ -13,24 +20,101 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from functions.errors import Transient
 
+if TYPE_CHECKING:
+    from functions.store.wire_trace import WireTrace
+
 Row = dict[str, Any]
+Params = Sequence[Any] | dict[str, Any] | None
+
+
+class Deferred:
+    """A statement queued by `Tx.defer`; its cursor (rowcount, rows) exists once the queue has been sent."""
+
+    __slots__ = ("cursor", "params", "sql")
+
+    def __init__(self, sql: str, params: Params) -> None:
+        self.sql = sql
+        self.params = params
+        self.cursor: psycopg.Cursor[Row] | None = None
 
 
 class Tx:
     """One open transaction; hooks added here run once it has committed."""
 
     def __init__(self, conn: psycopg.Connection[Row]) -> None:
-        self.conn = conn
+        self._conn = conn
+        self._queue: list[Deferred] = [Deferred("BEGIN", None)]
+        self.begun = False  # whether BEGIN has reached the server (then a failure must roll back)
         self.after_commit: list[Callable[[], None]] = []
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> psycopg.Cursor[Row]:
-        return self.conn.execute(sql, params)
+    @property
+    def conn(self) -> psycopg.Connection[Row]:
+        """The connection, for what Tx does not offer (cursors, COPY): the transaction has begun on it and every
+        queued write has been sent."""
+        self.flush()
+        return self._conn
 
-    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Row | None:
-        return self.conn.execute(sql, params).fetchone()
+    def defer(self, sql: str, params: Params = None) -> Deferred:
+        """Queue a write whose answer the caller does not need now: it goes with the next statement or the COMMIT.
 
-    def all(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[Row]:
-        return self.conn.execute(sql, params).fetchall()
+        Its error, if any, is raised there, still inside this transaction, which it aborts as it would have.
+        """
+        item = Deferred(sql, params)
+        self._queue.append(item)
+        return item
+
+    def flush(self) -> None:
+        """Send what is queued now (one round trip), e.g. before a savepoint ends."""
+        if self._queue:
+            self._send(None)
+
+    def execute(self, sql: str, params: Params = None) -> psycopg.Cursor[Row]:
+        if not self._queue:
+            return self._conn.execute(sql, params)
+        last = Deferred(sql, params)
+        self._send(last)
+        assert last.cursor is not None
+        return last.cursor
+
+    def one(self, sql: str, params: Params = None) -> Row | None:
+        return self.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: Params = None) -> list[Row]:
+        return self.execute(sql, params).fetchall()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[Tx]:
+        """A savepoint: what fails inside it is undone alone, and the transaction goes on."""
+        with self.conn.transaction():
+            yield self
+            self.flush()  # its deferred writes must fail inside it, where they can be undone alone
+
+    def _send(self, last: Deferred | None) -> None:
+        queue, self._queue = self._queue, []
+        if last is not None:
+            queue.append(last)
+        if len(queue) == 1:  # nothing to pipeline with
+            queue[0].cursor = self._conn.execute(queue[0].sql, queue[0].params)
+        else:
+            with self._conn.pipeline():
+                for item in queue:
+                    item.cursor = self._conn.execute(item.sql, item.params)
+        self.begun = True
+
+    def _commit(self) -> None:
+        if not self.begun and len(self._queue) == 1:
+            self._queue = []  # nothing was asked of the server: nothing to commit
+            return
+        self._queue.append(Deferred("COMMIT", None))
+        self.flush()
+
+    def _rollback(self) -> None:
+        self._queue = []
+        if self.begun and not self._conn.closed:
+            try:
+                self._conn.rollback()
+            except psycopg.Error:
+                pass  # a broken connection: the pool discards it, and the caller sees the first error
 
 
 _current: contextvars.ContextVar[Tx | None] = contextvars.ContextVar("current_tx", default=None)
@@ -46,10 +130,13 @@ class Database:
             min_size=min_size,
             max_size=max_size,
             kwargs={"row_factory": dict_row, "autocommit": True},
+            configure=_configure,
             name=name,
             open=False,
             timeout=10,
         )
+        # functions/store/wire_trace.py: while set, every connection handed out has libpq trace its protocol.
+        self.tracer: WireTrace | None = None
 
     def open(self, wait: bool = True) -> Database:
         self.pool.open(wait=wait, timeout=30)
@@ -67,30 +154,59 @@ class Database:
             # Joining keeps an inbox row and the handler's writes in one commit.
             queued = len(outer.after_commit)
             try:
-                with _translated(), outer.conn.transaction():
+                with _translated(), outer.savepoint():
                     yield outer
             except BaseException:
                 del outer.after_commit[queued:]  # the savepoint rolled back: so do its hooks
                 raise
             return
-        with _translated(), self.pool.connection(timeout=timeout) as conn:
+        with _translated(), self._connection(timeout) as conn:
             tx = Tx(conn)
             token = _current.set(tx)
             try:
-                with conn.transaction():
-                    yield tx
+                yield tx
+                tx._commit()
+            except BaseException:
+                tx._rollback()
+                raise
             finally:
                 _current.reset(token)
         for hook in tx.after_commit:
             hook()
 
+    def one(self, sql: str, params: Params = None) -> Row | None:
+        """One statement, a transaction of its own: one round trip."""
+        with _translated(), self._connection(None) as conn:
+            return conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: Params = None) -> list[Row]:
+        with _translated(), self._connection(None) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, params: Params = None) -> int:
+        """A write that is a transaction of its own; returns the rows it touched."""
+        with _translated(), self._connection(None) as conn:
+            return conn.execute(sql, params).rowcount
+
     def ping(self) -> bool:
         try:
-            with self.transaction() as tx:
-                tx.execute("SELECT 1")
+            self.one("SELECT 1")
             return True
         except Transient:
             return False
+
+    @contextmanager
+    def _connection(self, timeout: float | None) -> Iterator[psycopg.Connection[Row]]:
+        with self.pool.connection(timeout=timeout) as conn:
+            if self.tracer is not None:
+                self.tracer.attach(conn)
+            yield conn
+
+
+def _configure(conn: psycopg.Connection[Row]) -> None:
+    """Times come back in UTC whatever the server's default zone, as replies built from what was written render
+    them: a task reads the same whether it was just written or read back."""
+    conn.execute("SET TIME ZONE 'UTC'")
 
 
 @contextmanager

@@ -99,7 +99,9 @@ def bench_roundtrips(db_url: str, data_dir: Path) -> dict[str, dict[str, int]]:
 
 
 def table(found: dict[str, dict[str, int]]) -> str:
-    head = f"{'route':<44} {'db trips':>8} {'state trips':>11} {'publish trips':>13} {'state calls':>11} {'publishes':>9}"
+    head = (
+        f"{'route':<44} {'db trips':>8} {'state trips':>11} {'publish trips':>13} {'state calls':>11} {'publishes':>9}"
+    )
     lines = [head, "-" * len(head)]
     for name, c in found.items():
         lines.append(

@@ -1,11 +1,16 @@
-"""Per-user rate limit of user routes: a fixed-window counter, counted atomically in the state store.
+"""Per-user rate limit of user routes: a fixed window, counted by claiming numbered slots in the state store.
 
-Algorithm: fixed window. Windows are aligned to the epoch (`window` seconds, 60 by default); the
-count of user U in window W lives at `ratelimit:<U>:<W start>` with a TTL of two windows. A request
-reads the count and writes count + 1 conditionally: first-write when the key is absent, the read
-etag otherwise. A conflict means another request counted in between, so it reads again
-(functions/compare_and_swap.py: bounded, with jitter). Hence no two requests are admitted on the
-same count: at most `limit` per window.
+Algorithm: fixed window. Windows are aligned to the epoch (`window` seconds, 60 by default). Window W
+of user U has `limit` slots, `ratelimit:<U>:<W start>:<n>` for n in 0..limit-1; a request is admitted
+when it claims a slot with a first-write save (TTL two windows), which the store lets only one writer
+win. Hence at most `limit` requests per window, exactly, across threads, workers and replicas.
+
+Which slot to try: each app keeps, per (user, window), the next slot it believes free (`SlotHints`),
+so threads of one process never race for the same slot and the common path is ONE state call (the
+claim), where a read and a compare-and-swap took two. A claim that conflicts (another process took
+that slot) moves on to the next, up to MAX_ATTEMPTS; a hint at or past `limit` refuses without a call.
+A claim that fails for another reason (the store down) spends its slot number: the limit can then
+admit fewer, never more.
 Burst bound: `limit` in any one window, but up to 2 x `limit` in a span of `window` seconds that
 straddles a boundary (the end of one window and the start of the next).
 """
@@ -14,17 +19,19 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from flask import Response
 
 from bindings.outcomes import problem
-from functions.compare_and_swap import StillConflicting, retry_on_conflict
 from functions.deps import Deps
+from functions.errors import Conflict
 
 log = logging.getLogger("bindings.rate_limit")
-MAX_ATTEMPTS = 40  # compare-and-swap rounds before giving up on a (very) contended counter
+MAX_ATTEMPTS = 40  # slots tried before giving up on a (very) contended window; then refuse, keeping the bound
 
 
 @dataclass(frozen=True)
@@ -50,40 +57,52 @@ class Decision:
         return headers
 
 
-def check(deps: Deps, user_id: str) -> Decision:
+class SlotHints:
+    """The next slot to try per counter key (user and window), for the threads of one app; bounded, LRU."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._next: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, counter: str, at_least: int = 0) -> int:
+        """A slot number no other thread of this app is given for `counter`, `at_least` or above."""
+        with self._lock:
+            n = max(self._next.pop(counter, 0), at_least)
+            self._next[counter] = n + 1
+            while len(self._next) > self.size:
+                self._next.popitem(last=False)
+            return n
+
+
+def check(deps: Deps, user_id: str, hints: SlotHints) -> Decision:
     """Count this request against the user's current window; never raises."""
     s = deps.settings
     limit, window = s.rate_limit_requests, s.rate_limit_window_seconds
     now = deps.clock().timestamp()
     start = int(now // window) * window
     reset = max(1, math.ceil(start + window - now))
-    key = f"ratelimit:{quote(user_id, safe='')}:{start}"
-
-    def count_once() -> Decision:
-        item = deps.state.get(key)
-        count = int(item.value.get("count", 0)) if item and isinstance(item.value, dict) else 0
-        if count >= limit:
-            deps.meter.count("rate_limit", decision="limited")
-            return Decision(False, limit, window, 0, reset)
-        if item is None:
-            deps.state.save(key, {"count": 1}, first_write=True, ttl=2 * window)
-        else:
-            deps.state.save(key, {"count": count + 1}, etag=item.etag, ttl=2 * window)
-        deps.meter.count("rate_limit", decision="admitted")
-        log.debug("rate limit admitted", extra={"key": key, "count": count + 1, "limit": limit})
-        return Decision(True, limit, window, limit - count - 1, reset)
-
+    counter = f"ratelimit:{quote(user_id, safe='')}:{start}"
     try:
-        return retry_on_conflict(
-            count_once, deps.meter, "ratelimit", attempts=MAX_ATTEMPTS, first_pause=0.001, max_pause=0.05
-        )
-    except StillConflicting:
-        # Only a client that sends dozens of requests at the very same instant gets here: refusing it
-        # keeps the bound exact (admitting would need a count we could not write).
-        deps.meter.count("rate_limit", decision="contended")
-        return Decision(False, limit, window, 0, 1)
+        slot = hints.take(counter)
+        for _ in range(MAX_ATTEMPTS):
+            if slot >= limit:
+                deps.meter.count("rate_limit", decision="limited")
+                return Decision(False, limit, window, 0, reset)
+            try:
+                deps.state.save(f"{counter}:{slot}", {"at": now}, first_write=True, ttl=2 * window)
+            except Conflict:
+                deps.meter.count("state_conflicts", kind="ratelimit")
+                slot = hints.take(counter, slot + 1)  # another process holds it: the next one
+                continue
+            deps.meter.count("rate_limit", decision="admitted")
+            log.debug("rate limit admitted", extra={"key": counter, "slot": slot, "limit": limit})
+            return Decision(True, limit, window, limit - slot - 1, reset)
     except Exception as exc:
         return _store_down(deps, limit, window, reset, exc)
+    # Only a window contended by many processes at once gets here: refusing keeps the bound exact.
+    deps.meter.count("rate_limit", decision="contended")
+    return Decision(False, limit, window, 0, 1)
 
 
 def _store_down(deps: Deps, limit: int, window: int, reset: int, exc: Exception) -> Decision:

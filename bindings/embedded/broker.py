@@ -23,7 +23,7 @@ from flask import Flask
 from bindings.embedded.resiliency import RetryPolicy
 from bindings.table import FUNCTIONS
 from functions.domain.dead_letters import REASON_ATTRIBUTE
-from functions.store.db import Database, Tx
+from functions.store.db import Database, Tx, rows_sql
 
 log = logging.getLogger("bindings.embedded.broker")
 _TYPE_RULE = re.compile(r'^\s*event\.type\s*==\s*"([^"]+)"\s*$')
@@ -78,31 +78,24 @@ class Broker:
         return []
 
     def append(self, tx: Tx, topic: str, events: list[dict[str, Any]]) -> None:
-        """Log the messages and fan them out to every subscription, pipelined like a bulk publish."""
+        """Log the messages and fan them out to every subscription: one statement for the messages (their ids
+        come back in the order given), and the deliveries deferred to go with the COMMIT, like a bulk publish."""
         if not events:
             return
-        with tx.conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO pubsub_messages (topic, key, event) VALUES (%s, %s, %s::jsonb) RETURNING id",
-                [(topic, event.get("partitionkey"), json.dumps(event)) for event in events],
-                returning=True,
-            )
-            ids = []
-            while True:
-                ids.append(cur.fetchone()["id"])  # type: ignore[index]
-                if not cur.nextset():
-                    break
-            deliveries = [
-                (message_id, sub.app_id, sub.route_for(event), sub.dead_letter_topic)
-                for message_id, event in zip(ids, events, strict=True)
-                for sub in self.subs.get(topic, [])
-            ]
-            if deliveries:
-                cur.executemany(
-                    "INSERT INTO pubsub_deliveries (message_id, app_id, route, dead_letter_topic)"
-                    " VALUES (%s, %s, %s, %s)",
-                    deliveries,
-                )
+        sql, params = rows_sql(
+            "INSERT INTO pubsub_messages (topic, key, event) VALUES",
+            [(topic, event.get("partitionkey"), json.dumps(event)) for event in events],
+        )
+        # A multi-row VALUES is inserted, and returned, in its order; ORDER BY on the ids makes it explicit.
+        ids = [r["id"] for r in tx.all(f"WITH m AS ({sql} RETURNING id) SELECT id FROM m ORDER BY id", params)]
+        deliveries = [
+            (message_id, sub.app_id, sub.route_for(event), sub.dead_letter_topic)
+            for message_id, event in zip(ids, events, strict=True)
+            for sub in self.subs.get(topic, [])
+        ]
+        if deliveries:
+            insert = "INSERT INTO pubsub_deliveries (message_id, app_id, route, dead_letter_topic) VALUES"
+            tx.defer(*rows_sql(insert, deliveries))
 
 
 class Deliverer:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -85,9 +85,13 @@ class Tx:
     @contextmanager
     def savepoint(self) -> Iterator[Tx]:
         """A savepoint: what fails inside it is undone alone, and the transaction goes on."""
-        with self.conn.transaction():
-            yield self
-            self.flush()  # its deferred writes must fail inside it, where they can be undone alone
+        with self.conn.transaction():  # `conn` sent what was queued before: the queue is empty here
+            try:
+                yield self
+                self.flush()  # its deferred writes must fail inside it, where they can be undone alone
+            except BaseException:
+                self._queue = []  # what it deferred and never sent is undone with it
+                raise
 
     def _send(self, last: Deferred | None) -> None:
         queue, self._queue = self._queue, []
@@ -111,10 +115,16 @@ class Tx:
     def _rollback(self) -> None:
         self._queue = []
         if self.begun and not self._conn.closed:
-            try:
+            with suppress(psycopg.Error):  # a broken connection: the pool discards it; the caller sees the first error
                 self._conn.rollback()
-            except psycopg.Error:
-                pass  # a broken connection: the pool discards it, and the caller sees the first error
+
+
+def rows_sql(insert: str, rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
+    """`INSERT INTO t (a, b) VALUES` and rows as one multi-row statement and its flat parameters: one statement
+    to send (and to defer), not one per row."""
+    width = len(rows[0])
+    one = "(" + ", ".join(["%s"] * width) + ")"
+    return insert + " " + ", ".join([one] * len(rows)), [value for row in rows for value in row]
 
 
 _current: contextvars.ContextVar[Tx | None] = contextvars.ContextVar("current_tx", default=None)

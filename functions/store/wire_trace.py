@@ -115,17 +115,20 @@ def parse(trace: str, prepared: dict[str, str] | None = None) -> list[Unit]:
     """A libpq trace (SUPPRESS_TIMESTAMPS) as the units the server ran, each as its round trips.
 
     ReadyForQuery carries the transaction status after the exchange: `I` (idle) closes a unit, `T` or
-    `E` (in a transaction, or a failed one) means the next round trip continues it.
+    `E` (in a transaction, or a failed one) means the next round trip continues it. An exchange that only
+    prepared a statement is left out: psycopg does that once per statement and connection.
     """
     names = dict(prepared or {})
     units: list[Unit] = []
     trips: list[tuple[str, ...]] = []
     sent: list[str] = []
+    preparing = False  # the exchange so far only prepared statements (psycopg's own round trip, see below)
     for line in trace.splitlines():
         if line.startswith("F\t"):
             if m := _PARSE.match(line):
                 if m.group("name"):
                     names[m.group("name")] = m.group("sql")  # prepared now; its Bind follows
+                    preparing = not sent
                 else:
                     sent.append(m.group("sql"))
             elif m := _BIND.match(line):
@@ -133,6 +136,11 @@ def parse(trace: str, prepared: dict[str, str] | None = None) -> list[Unit]:
             elif m := _QUERY.match(line):
                 sent.append(m.group("sql"))
         elif line.startswith("B\t") and "\tReadyForQuery\t" in line:
+            if preparing and not sent:
+                # psycopg prepares a statement it has run `prepare_threshold` times on a connection in an
+                # exchange of its own (Parse, Sync), once per connection: not a cost of the request.
+                preparing = False
+                continue
             trips.append(tuple(sent))
             sent = []
             if line.rstrip().endswith("I"):

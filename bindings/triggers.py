@@ -213,6 +213,18 @@ class Invoke(Trigger):
 
 
 @dataclass(frozen=True)
+class Serving:
+    """gunicorn's processes and threads for one replica of a function (bench/serving.py measures them; the
+    choice and its figures are in docs/performance.md). Rendered into every command that serves it."""
+
+    workers: int = 1
+    threads: int = 8
+
+    def argv(self) -> list[str]:
+        return ["--workers", str(self.workers), "--threads", str(self.threads)]
+
+
+@dataclass(frozen=True)
 class Function:
     name: str
     trigger: Trigger
@@ -229,6 +241,7 @@ class Function:
     # `module:function(deps) -> {key: value}`: gauges read from the store when /metrics is scraped (keys and
     # names in bindings/observability.py SCRAPED_GAUGES), so every replica reports the current figure.
     gauges: str | None = None
+    serving: Serving = field(default_factory=Serving)
 
     @property
     def kind(self) -> str:

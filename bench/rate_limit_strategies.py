@@ -55,15 +55,15 @@ def read_and_swap(state: Any, counter: str, limit: int, _hints: Any) -> bool:
 
 
 def _claim(save: Callable[[str], None], counter: str, limit: int, hints: Any) -> bool:
-    slot = hints.take(counter)
+    slot, jump = hints.take(counter), 1
     for _ in range(40):
         if slot >= limit:
             return False
         try:
             save(f"{counter}:{slot}")
             return True
-        except Exception:  # a conflict (the sidecar's transaction error is not told apart): the next slot
-            slot = hints.take(counter, slot + 1)
+        except Exception:  # a conflict (the sidecar's transaction error is not told apart): as the limiter does
+            slot, jump = hints.taken(counter, slot, jump, limit), jump * 2
     return False
 
 

@@ -5,12 +5,12 @@ of user U has `limit` slots, `ratelimit:<U>:<W start>:<n>` for n in 0..limit-1; 
 when it claims a slot with a first-write save (TTL two windows), which the store lets only one writer
 win. Hence at most `limit` requests per window, exactly, across threads, workers and replicas.
 
-Which slot to try: each app keeps, per (user, window), the next slot it believes free (`SlotHints`),
+Which slot to try: each app keeps, per (user, window), the slots it has not seen taken (`SlotHints`),
 so threads of one process never race for the same slot and the common path is ONE state call (the
 claim), where a read and a compare-and-swap took two. A claim that conflicts (another process took
-that slot) moves on to the next, up to MAX_ATTEMPTS; a hint at or past `limit` refuses without a call.
-A claim that fails for another reason (the store down) spends its slot number: the limit can then
-admit fewer, never more.
+that slot) jumps ahead, keeping what it jumped over for later requests, up to MAX_ATTEMPTS claims; a
+window this app has seen full refuses without a call. A claim that fails for another reason (the
+store down) spends its slot number: the limit can then admit fewer, never more.
 Burst bound: `limit` in any one window, but up to 2 x `limit` in a span of `window` seconds that
 straddles a boundary (the end of one window and the start of the next).
 """
@@ -21,7 +21,7 @@ import logging
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from flask import Response
@@ -57,22 +57,61 @@ class Decision:
         return headers
 
 
+MAX_GAPS = 256  # skipped slots remembered per counter; one forgotten can only make the limit admit less
+
+
+@dataclass
+class _Counter:
+    next: int = 0  # no thread of this app has been given this slot or any above it
+    gaps: list[int] = field(default_factory=list)  # slots below `next` skipped by a jump, not yet tried
+
+
 class SlotHints:
-    """The next slot to try per counter key (user and window), for the threads of one app; bounded, LRU."""
+    """Which slot each request of this app tries, per counter key (user and window); bounded, LRU.
+
+    Threads of one app are given distinct slots in order, so among themselves they never conflict. A slot
+    that conflicts belongs to another process (worker, replica): the request jumps ahead, 1, 2, 4, ...
+    slots, past that process's run of claims in a few calls, and the slots it jumped over are kept as
+    gaps, tried first by later requests. Every slot below `next` has been claimed, seen taken, or is a gap;
+    so when no gap is left and `next` reaches the limit, the window is full, and refusing is exact.
+    """
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
-        self._next: OrderedDict[str, int] = OrderedDict()
+        self._counters: OrderedDict[str, _Counter] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, counter: str, at_least: int = 0) -> int:
-        """A slot number no other thread of this app is given for `counter`, `at_least` or above."""
+    def take(self, counter: str) -> int:
+        """A slot no other thread of this app holds: a gap if there is one, else the next."""
         with self._lock:
-            n = max(self._next.pop(counter, 0), at_least)
-            self._next[counter] = n + 1
-            while len(self._next) > self.size:
-                self._next.popitem(last=False)
-            return n
+            return self._take(self._entry(counter))
+
+    def taken(self, counter: str, slot: int, jump: int, limit: int) -> int:
+        """`slot` was taken by another process: the slot to try instead, `jump` slots further when it is free."""
+        with self._lock:
+            entry = self._entry(counter)
+            ahead = slot + jump
+            if ahead <= entry.next or jump == 1:  # nothing to jump over (or another thread is there already)
+                return self._take(entry)
+            for skipped in range(max(slot + 1, entry.next), min(ahead, limit)):
+                if len(entry.gaps) < MAX_GAPS:
+                    entry.gaps.append(skipped)
+            entry.gaps.sort(reverse=True)
+            entry.next = ahead + 1
+            return ahead if ahead < limit or not entry.gaps else entry.gaps.pop()
+
+    def _take(self, entry: _Counter) -> int:
+        if entry.gaps:
+            return entry.gaps.pop()  # the lowest: kept sorted from high to low
+        entry.next += 1
+        return entry.next - 1
+
+    def _entry(self, counter: str) -> _Counter:
+        entry = self._counters.pop(counter, None) or _Counter()
+        self._counters[counter] = entry
+        while len(self._counters) > self.size:
+            self._counters.popitem(last=False)
+        return entry
 
 
 def check(deps: Deps, user_id: str, hints: SlotHints) -> Decision:
@@ -84,7 +123,7 @@ def check(deps: Deps, user_id: str, hints: SlotHints) -> Decision:
     reset = max(1, math.ceil(start + window - now))
     counter = f"ratelimit:{quote(user_id, safe='')}:{start}"
     try:
-        slot = hints.take(counter)
+        slot, jump = hints.take(counter), 1
         for _ in range(MAX_ATTEMPTS):
             if slot >= limit:
                 deps.meter.count("rate_limit", decision="limited")
@@ -93,11 +132,11 @@ def check(deps: Deps, user_id: str, hints: SlotHints) -> Decision:
                 deps.state.save(f"{counter}:{slot}", {"at": now}, first_write=True, ttl=2 * window)
             except Conflict:
                 deps.meter.count("state_conflicts", kind="ratelimit")
-                slot = hints.take(counter, slot + 1)  # another process holds it: the next one
+                slot, jump = hints.taken(counter, slot, jump, limit), jump * 2
                 continue
             deps.meter.count("rate_limit", decision="admitted")
             log.debug("rate limit admitted", extra={"key": counter, "slot": slot, "limit": limit})
-            return Decision(True, limit, window, limit - slot - 1, reset)
+            return Decision(True, limit, window, max(0, limit - slot - 1), reset)
     except Exception as exc:
         return _store_down(deps, limit, window, reset, exc)
     # Only a window contended by many processes at once gets here: refusing keeps the bound exact.

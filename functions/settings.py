@@ -35,6 +35,10 @@ class Settings(BaseModel):
     jwt_issuer: str = "todo-functions"
     outbox_relay_batch: int = Field(500, ge=1, le=10_000)
     outbox_grace_seconds: float = Field(2.0, ge=0, description="relay leaves rows this young to the fast path")
+    # A publish waits at most this long for the sidecar (daprd retries a broker that is down for far longer),
+    # and after a failed one the fast path leaves events to the relay for a while: see functions/outbox.py.
+    publish_timeout_seconds: float = Field(3.0, gt=0, le=8, description="under daprd's 10 s appCall timeout")
+    outbox_fast_path_pause_seconds: float = Field(5.0, ge=0, description="about one outbox-relay tick")
     # Gauges read from PostgreSQL at scrape time wait at most this long for a connection, well inside
     # Prometheus's default 10 s scrape timeout, so a database outage costs those gauges, not the whole scrape.
     scrape_db_timeout_seconds: float = Field(2.0, gt=0, le=8)

@@ -165,6 +165,7 @@ class Stack:
         SendGrid key) is not waited for: it is returned, pair name -> reason, for the caller to report.
         """
         pairs = list(pairs)
+        self.tokens()  # made even when no pair starts here (`dapr run -f .` starts them): tokens.env is sourced
         started = [(p, self.start_daprd(p)) for p in pairs]
         for p, pid in started:
             self.wait_daprd(p, pid)

@@ -80,7 +80,7 @@ def make_deps(
     return Deps(
         function=function,
         db=db,
-        outbox=Outbox(db, publisher, function, clock, log),
+        outbox=Outbox(db, publisher, function, clock, log, settings.outbox_fast_path_pause_seconds),
         publisher=publisher,
         state=state,
         secrets=ScopedSecrets(secrets, function, get(function).secrets),
@@ -110,7 +110,7 @@ def sidecar_deps(function: str) -> Deps:
     return make_deps(
         function,
         db,
-        SidecarPublisher(sidecar, settings.pubsub_name),
+        SidecarPublisher(sidecar, settings.pubsub_name, timeout=settings.publish_timeout_seconds),
         SidecarState(sidecar, settings.state_store),
         secrets,
         SidecarInvoker(sidecar),

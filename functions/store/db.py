@@ -97,13 +97,13 @@ class Tx:
         queue, self._queue = self._queue, []
         if last is not None:
             queue.append(last)
+        self.begun = True  # from here the server may hold an open (or failed) transaction: a failure rolls back
         if len(queue) == 1:  # nothing to pipeline with
             queue[0].cursor = self._conn.execute(queue[0].sql, queue[0].params)
         else:
             with self._conn.pipeline():
                 for item in queue:
                     item.cursor = self._conn.execute(item.sql, item.params)
-        self.begun = True
 
     def _commit(self) -> None:
         if not self.begun and len(self._queue) == 1:

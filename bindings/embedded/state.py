@@ -138,24 +138,36 @@ class TableState:
             raise Conflict(f"state key {key!r} changed since it was read (etag mismatch)", field="etag")
 
     def transact(self, operations: list[dict[str, Any]]) -> None:
+        if len(operations) == 1:  # one statement is atomic by itself: no BEGIN/COMMIT, one round trip
+            self._apply(None, operations[0])
+            return
         with self.db.transaction(join=False) as tx:
             for op in operations:
-                req = op.get("request") or {}
-                key = req.get("key") or ""
-                etag = req.get("etag")
-                if op.get("operation") == "upsert":
-                    options = req.get("options") or {}
-                    ttl = (req.get("metadata") or {}).get("ttlInSeconds")
-                    try:
-                        seconds = int(ttl) if ttl not in (None, "") else None
-                    except ValueError:
-                        raise Invalid(f"ttlInSeconds {ttl!r} is not an integer", field="ttlInSeconds") from None
-                    first = options.get("concurrency") == "first-write"
-                    self._save(tx, key, req.get("value"), etag, first, seconds)
-                elif op.get("operation") == "delete":
-                    self._delete(tx, key, etag)
-                else:
-                    raise Invalid(f"unknown state operation {op.get('operation')!r}", field="operation")
+                self._apply(tx, op)
+
+    def _apply(self, tx: Tx | None, op: dict[str, Any]) -> None:
+        req = op.get("request") or {}
+        key = req.get("key") or ""
+        etag = req.get("etag")
+        if op.get("operation") == "upsert":
+            options = req.get("options") or {}
+            ttl = (req.get("metadata") or {}).get("ttlInSeconds")
+            try:
+                seconds = int(ttl) if ttl not in (None, "") else None
+            except ValueError:
+                raise Invalid(f"ttlInSeconds {ttl!r} is not an integer", field="ttlInSeconds") from None
+            first = options.get("concurrency") == "first-write"
+            if tx is None:
+                self.save(key, req.get("value"), etag=etag, first_write=first, ttl=seconds)
+            else:
+                self._save(tx, key, req.get("value"), etag, first, seconds)
+        elif op.get("operation") == "delete":
+            if tx is None:
+                self.delete(key, etag=etag)
+            else:
+                self._delete(tx, key, etag)
+        else:
+            raise Invalid(f"unknown state operation {op.get('operation')!r}", field="operation")
 
     def cleanup_expired(self) -> int:
         """What Dapr's garbage collector runs every `cleanupInterval`; returns the rows removed."""

@@ -19,11 +19,10 @@ def notes(db):
 
 
 def test_deferred_writes_commit_with_the_transaction_in_two_round_trips(scratch):
-    with WireTrace(scratch) as trace:
-        with scratch.transaction() as tx:
-            tx.defer("INSERT INTO scratch VALUES (1, 'deferred')")
-            assert tx.one("SELECT count(*) AS n FROM scratch")["n"] == 1  # sent before the read, in order
-            tx.defer("INSERT INTO scratch VALUES (2, 'with the commit')")
+    with WireTrace(scratch) as trace, scratch.transaction() as tx:
+        tx.defer("INSERT INTO scratch VALUES (1, 'deferred')")
+        assert tx.one("SELECT count(*) AS n FROM scratch")["n"] == 1  # sent before the read, in order
+        tx.defer("INSERT INTO scratch VALUES (2, 'with the commit')")
     assert notes(scratch) == ["deferred", "with the commit"]
     assert trace.round_trips()["db"] == 2  # BEGIN + insert + select; insert + COMMIT
 

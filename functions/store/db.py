@@ -27,6 +27,9 @@ Row = dict[str, Any]
 Params = Sequence[Any] | dict[str, Any] | None
 
 
+_PIPELINED = frozenset({"BEGIN", "COMMIT"})  # parameterless statements known to be one each
+
+
 class Deferred:
     """A statement queued by `Tx.defer`; its cursor (rowcount, rows) exists once the queue has been sent."""
 
@@ -98,11 +101,24 @@ class Tx:
         if last is not None:
             queue.append(last)
         self.begun = True  # from here the server may hold an open (or failed) transaction: a failure rolls back
-        if len(queue) == 1:  # nothing to pipeline with
-            queue[0].cursor = self._conn.execute(queue[0].sql, queue[0].params)
-        else:
+        batch: list[Deferred] = []
+        for item in queue:
+            if item.params is None and item.sql not in _PIPELINED:
+                # A statement without parameters may be several (a script): only the simple protocol runs those,
+                # and it cannot be pipelined. What was queued before it goes first; it goes alone.
+                self._run(batch)
+                batch = []
+                item.cursor = self._conn.execute(item.sql)
+            else:
+                batch.append(item)
+        self._run(batch)
+
+    def _run(self, batch: list[Deferred]) -> None:
+        if len(batch) == 1:  # nothing to pipeline with
+            batch[0].cursor = self._conn.execute(batch[0].sql, batch[0].params)
+        elif batch:
             with self._conn.pipeline():
-                for item in queue:
+                for item in batch:
                     item.cursor = self._conn.execute(item.sql, item.params)
 
     def _commit(self) -> None:

@@ -20,9 +20,9 @@ def notes(db):
 
 def test_deferred_writes_commit_with_the_transaction_in_two_round_trips(scratch):
     with WireTrace(scratch) as trace, scratch.transaction() as tx:
-        tx.defer("INSERT INTO scratch VALUES (1, 'deferred')")
-        assert tx.one("SELECT count(*) AS n FROM scratch")["n"] == 1  # sent before the read, in order
-        tx.defer("INSERT INTO scratch VALUES (2, 'with the commit')")
+        tx.defer("INSERT INTO scratch VALUES (%s, %s)", (1, "deferred"))
+        assert tx.one("SELECT count(*) AS n FROM scratch WHERE id > %s", (0,))["n"] == 1  # sent first, in order
+        tx.defer("INSERT INTO scratch VALUES (%s, %s)", (2, "with the commit"))
     assert notes(scratch) == ["deferred", "with the commit"]
     assert trace.round_trips()["db"] == 2  # BEGIN + insert + select; insert + COMMIT
 
@@ -56,3 +56,13 @@ def test_after_commit_hooks_run_only_after_a_commit(scratch):
         tx.after_commit.append(lambda: ran.append(notes(scratch)))
         tx.defer("INSERT INTO scratch VALUES (1, 'committed')")
     assert ran == [["committed"]]
+
+
+def test_a_script_without_parameters_still_runs_in_a_transaction(scratch):
+    with scratch.transaction() as tx:
+        tx.execute("INSERT INTO scratch VALUES (1, 'one'); INSERT INTO scratch VALUES (2, 'two')")
+        tx.defer("INSERT INTO scratch VALUES (%s, %s)", (3, "three"))
+    assert notes(scratch) == ["one", "two", "three"]
+    with pytest.raises(psycopg.errors.UniqueViolation), scratch.transaction() as tx:
+        tx.execute("INSERT INTO scratch VALUES (4, 'four'); INSERT INTO scratch VALUES (1, 'again')")
+    assert notes(scratch) == ["one", "two", "three"]

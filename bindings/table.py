@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bindings.triggers import Bulk, Cron, DeadLetterTopics, Function, Invoke, Route, Topic
 from functions.domain.dead_letters import dead_letter_topic
-from functions.domain.events import TOPICS
+from functions.domain.events import AUDIT_TYPE, REMINDER_DUE_TYPE, TASK_TYPES, TOPICS, task_type
 from functions.secret_catalogue import DATABASE, JWT, SENDGRID, secret
 
 
@@ -43,6 +43,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="todo-api",
         secrets=(DATABASE, JWT),
         summary="Task CRUD, search/filter/sort, complete/reopen, profile, audit query",
+        publishes=(*TASK_TYPES, AUDIT_TYPE),
         trigger=Invoke(
             routes=(
                 Route(
@@ -71,6 +72,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks/<id>",
                     "functions.todo_api.tasks:update_task",
                     "functions.domain.tasks:UpdateTask",
+                    errors=(409,),  # the series fields of an instance that is not its series' latest
                 ),
                 Route(
                     "DELETE",
@@ -100,6 +102,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "functions.todo_api.occurrences:list_occurrences",
                     "functions.todo_api.occurrences:OccurrenceQuery",
                     source="query",
+                    errors=(409,),  # a stored rule that can no longer be evaluated
                 ),
                 Route(
                     "GET",
@@ -144,6 +147,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "functions.conversations:append_message",
                     "functions.domain.conversations:AppendMessage",
                     status=201,
+                    errors=(409,),  # too many writers at once
                 ),
                 Route(
                     "GET",
@@ -168,6 +172,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="outbox-relay",
         secrets=(DATABASE,),
         summary="Publishes outbox rows that the fast path did not publish",
+        forwards="the outbox rows the fast path did not publish, as their producer wrote them",
         trigger=Cron("outbox-relay-cron"),
         handler="functions.outbox_relay:relay_outbox",
         input="functions.outbox_relay:RelayRun",
@@ -177,6 +182,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="reminder-check",
         secrets=(DATABASE,),
         summary="Claims due reminders and emits one `reminders` event each, once per tick",
+        publishes=(REMINDER_DUE_TYPE,),
         trigger=Cron("reminder-checker-cron"),
         handler="functions.reminder_check:check_reminders",
         input="functions.reminder_check:CheckRun",
@@ -185,6 +191,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="send-reminder",
         secrets=(DATABASE, SENDGRID),
         summary="Mails a due reminder exactly once through SendGrid (.eml files on the embedded runtime)",
+        publishes=(AUDIT_TYPE,),
         # Not ready without a SendGrid key (unless MAIL_SINK chooses files): daprd then holds deliveries back.
         readiness="functions.mailer:readiness",
         trigger=Topic("reminders"),
@@ -197,6 +204,7 @@ FUNCTIONS: dict[str, Function] = declare(
                 "functions.send_reminder:notify",
                 "functions.send_reminder:Notify",
                 auth="internal",
+                errors=(404,),  # no such reminder
             ),
         ),
     ),
@@ -204,6 +212,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="spawn-recurrence",
         secrets=(DATABASE,),
         summary="Creates the next occurrence when a recurring task is completed",
+        publishes=(task_type("created"), AUDIT_TYPE),
         trigger=Topic("task-events", match='event.type == "com.todo.task.completed.v1"'),
         handler="functions.spawn_recurrence:spawn_recurrence",
         input="functions.domain.events:TaskEventData",
@@ -212,6 +221,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="recurrence-sweep",
         secrets=(DATABASE,),
         summary="Spawns the successor a lost event did not (series whose latest instance is done)",
+        publishes=(task_type("created"), AUDIT_TYPE),
         trigger=Cron("recurring-task-cron"),
         handler="functions.recurrence_sweep:sweep_recurrence",
         input="functions.recurrence_sweep:SweepRun",
@@ -220,6 +230,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="daily-cleanup",
         secrets=(DATABASE,),
         summary="Purges expired rows per the retention table, in bounded batches",
+        publishes=(AUDIT_TYPE,),
         trigger=Cron("daily-cleanup-cron"),
         handler="functions.daily_cleanup:clean_up",
         input="functions.daily_cleanup:CleanupRun",
@@ -228,6 +239,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="dead-letters",
         secrets=(DATABASE,),
         summary="Records dead-lettered messages for inspection and replay",
+        forwards="a dead letter when an operator replays it, to its original topic",
         trigger=DeadLetterTopics(listed_by=dead_letter_topics),
         handler="functions.dead_letters:record_dead_letter",
         input="functions.dead_letters:DeadLetterIn",

@@ -47,20 +47,28 @@ class CreateTask(BaseModel):
         return self
 
 
+def _no_null(schema: dict[str, Any]) -> None:
+    """The JSON Schema of a field that may be left out (kept as it is) but not sent as null (`_not_null`)."""
+    variants = [v for v in schema.pop("anyOf", []) if v != {"type": "null"}]
+    if len(variants) == 1:
+        schema.update(variants[0])
+    schema.pop("default", None)
+
+
 class UpdateTask(BaseModel):
     """A partial update: only the fields present change; `null` clears an optional field."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: UUID
-    title: Text | None = Field(None, min_length=1, max_length=200)
+    title: Text | None = Field(None, min_length=1, max_length=200, json_schema_extra=_no_null)
     description: Text | None = Description
-    priority: Priority | None = None
-    tags: list[Tag] | None = Field(None, max_length=20)
+    priority: Priority | None = Field(None, json_schema_extra=_no_null)
+    tags: list[Tag] | None = Field(None, max_length=20, json_schema_extra=_no_null)
     due_at: Instant | None = None
-    timezone: TimeZoneName | None = None
+    timezone: TimeZoneName | None = Field(None, json_schema_extra=_no_null)
     recurrence: str | None = Field(None, max_length=500)
-    reminders: list[ReminderSpec] | None = Field(None, max_length=10)
+    reminders: list[ReminderSpec] | None = Field(None, max_length=10, json_schema_extra=_no_null)
 
     @field_validator("tags")
     @classmethod

@@ -39,7 +39,9 @@ EVENT_SUMMARIES = {
 }
 # The Kafka message key (the `partitionkey` attribute; Dapr's metadata.partitionKey) that producers give an Event,
 # so that one task's events keep their order. tests/contracts/test_producers.py checks every producer against it.
-PARTITION_KEY = "the task's id (`data.task_id`); for an audit record of a run that concerns no task, the function's name"
+PARTITION_KEY = (
+    "the task's id (`data.task_id`); for an audit record of a run that concerns no task, the function's name"
+)
 
 
 class TaskEventData(BaseModel):

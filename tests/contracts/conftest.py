@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TEMPLATE, _with_db
+
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 60
 
@@ -56,9 +58,8 @@ def served(pg_admin_url: str, template_url: str, tmp_path_factory: pytest.TempPa
 
     name = f"contracts_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_url.rsplit('/', 1)[1].split('?')[0]}")
-    head, _, query = pg_admin_url.partition("?")
-    url = f"{head.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    url = _with_db(pg_admin_url, name)
     folder = tmp_path_factory.mktemp("served")
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "RATE_LIMIT_REQUESTS": "1000000", "MAIL_SINK": "files"}

@@ -3,7 +3,8 @@
 Its CLI, as you would run it yourself (tests/contracts/schemathesis.toml has the checks and the exclusions, each
 with its reason): every operation through the coverage, fuzzing and stateful phases (following the document's
 links: create -> get, patch, complete, reopen, delete, occurrences), over real HTTP. A fixed seed and a bounded
-example count; SCHEMATHESIS_SEED and SCHEMATHESIS_MAX_EXAMPLES choose others (docs/development.md, "API fuzzing").
+example count; SCHEMATHESIS_SEED and SCHEMATHESIS_MAX_EXAMPLES choose others (docs/development.md, "The contracts
+and API fuzzing").
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import subprocess
 import sys
 
 import pytest
+import schemathesis
 
 from tests.contracts.conftest import ROOT, Served
 
@@ -38,8 +40,8 @@ def test_schemathesis_finds_nothing(served: Served, tmp_path):
     result = json.loads(report.read_text())
     operations, cases = result["operations"], result["test_cases"]
     print(
-        f"\nschemathesis seed {SEED}, max examples {MAX_EXAMPLES}: {operations['tested']} operations,"
-        f" {cases['generated']} test cases, {result['running_time']:.0f} s"
+        f"\nschemathesis {schemathesis.__version__}, seed {SEED}, max examples {MAX_EXAMPLES}:"
+        f" {operations['tested']} operations, {cases['generated']} test cases, {result['running_time']:.0f} s"
     )
     assert operations["tested"] == operations["total"] > 0 and operations["errored"] == 0, operations
     assert cases["with_failures"] == 0 and cases["errored"] == 0, cases

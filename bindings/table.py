@@ -51,6 +51,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks",
                     "functions.todo_api.tasks:create_task",
                     "functions.domain.tasks:CreateTask",
+                    summary="Create a task (with its reminders and recurrence)",
                     status=201,
                 ),
                 Route(
@@ -58,6 +59,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks",
                     "functions.todo_api.tasks:list_tasks",
                     "functions.domain.tasks:TaskQuery",
+                    summary="List the caller's tasks: filter, search, sort, page",
                     source="query",
                 ),
                 Route(
@@ -65,6 +67,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks/<id>",
                     "functions.todo_api.tasks:get_task",
                     "functions.domain.tasks:TaskRef",
+                    summary="Read one task",
                     source="none",
                 ),
                 Route(
@@ -72,6 +75,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks/<id>",
                     "functions.todo_api.tasks:update_task",
                     "functions.domain.tasks:UpdateTask",
+                    summary="Change some fields of a task; `null` clears an optional one",
                     errors=(409,),  # the series fields of an instance that is not its series' latest
                 ),
                 Route(
@@ -79,6 +83,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks/<id>",
                     "functions.todo_api.tasks:delete_task",
                     "functions.domain.tasks:TaskRef",
+                    summary="Delete a task (soft); its pending reminders are cancelled",
                     status=204,
                     source="none",
                 ),
@@ -87,6 +92,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks/<id>/complete",
                     "functions.todo_api.tasks:complete_task",
                     "functions.domain.tasks:TaskRef",
+                    summary="Mark a task done (idempotent); a recurring one spawns its next instance",
                     source="none",
                 ),
                 Route(
@@ -94,6 +100,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks/<id>/reopen",
                     "functions.todo_api.tasks:reopen_task",
                     "functions.domain.tasks:TaskRef",
+                    summary="Mark a done task open again (idempotent)",
                     source="none",
                 ),
                 Route(
@@ -101,6 +108,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks/<id>/occurrences",
                     "functions.todo_api.occurrences:list_occurrences",
                     "functions.todo_api.occurrences:OccurrenceQuery",
+                    summary="The next occurrences of a recurring task's series",
                     source="query",
                     errors=(409,),  # a stored rule that can no longer be evaluated
                 ),
@@ -109,6 +117,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/audit",
                     "functions.todo_api.audit:list_audit",
                     "functions.todo_api.audit:AuditQuery",
+                    summary="The caller's audit records, newest first",
                     source="query",
                 ),
                 Route(
@@ -116,6 +125,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/me",
                     "functions.todo_api.me:get_me",
                     "functions.todo_api.me:NoInput",
+                    summary="The caller's profile",
                     source="none",
                 ),
                 Route(
@@ -123,6 +133,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/me",
                     "functions.todo_api.me:put_me",
                     "functions.domain.users:UpdateProfile",
+                    summary="Set the caller's profile (email, time zone)",
                 ),
             )
         ),
@@ -138,6 +149,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/conversations",
                     "functions.conversations:start_conversation",
                     "functions.domain.conversations:StartConversation",
+                    summary="Start a conversation",
                     status=201,
                     source="none",
                 ),
@@ -146,6 +158,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/conversations/<id>/messages",
                     "functions.conversations:append_message",
                     "functions.domain.conversations:AppendMessage",
+                    summary="Append a message to a conversation",
                     status=201,
                     errors=(409,),  # too many writers at once
                 ),
@@ -154,6 +167,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/conversations/<id>",
                     "functions.conversations:get_conversation",
                     "functions.domain.conversations:ConversationRef",
+                    summary="Read a conversation, its messages oldest first",
                     source="none",
                 ),
             )
@@ -203,6 +217,7 @@ FUNCTIONS: dict[str, Function] = declare(
                 "/api/notify",
                 "functions.send_reminder:notify",
                 "functions.send_reminder:Notify",
+                summary="Send one reminder now (operators; the `reminders` event does it normally)",
                 auth="internal",
                 errors=(404,),  # no such reminder
             ),
@@ -250,6 +265,7 @@ FUNCTIONS: dict[str, Function] = declare(
                 "/dead-letters",
                 "functions.dead_letters:list_dead_letters",
                 "functions.dead_letters:DeadLetterQuery",
+                summary="List recorded dead letters, newest first",
                 source="query",
                 auth="internal",
             ),
@@ -258,6 +274,7 @@ FUNCTIONS: dict[str, Function] = declare(
                 "/dead-letters/<id>",
                 "functions.dead_letters:get_dead_letter",
                 "functions.dead_letters:DeadLetterRef",
+                summary="Read one dead letter with its event",
                 source="none",
                 auth="internal",
             ),
@@ -266,6 +283,7 @@ FUNCTIONS: dict[str, Function] = declare(
                 "/dead-letters/<id>/replay",
                 "functions.dead_letters:replay_dead_letter",
                 "functions.dead_letters:DeadLetterRef",
+                summary="Publish a dead letter's event again to its original topic",
                 source="none",
                 auth="internal",
             ),

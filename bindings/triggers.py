@@ -38,6 +38,7 @@ class Route:
     status: int = 200
     source: Literal["body", "query", "none"] = "body"
     auth: Literal["user", "internal"] = "user"
+    summary: str = ""  # what it does, for its clients: the operation's summary in docs/openapi.json
     # Error statuses its handler raises beyond those the adapter answers by itself (bindings/openapi/responses.py):
     # e.g. 409 (functions.errors.Conflict), or 404 where no path parameter names the missing thing.
     errors: tuple[int, ...] = ()

@@ -3,7 +3,6 @@ from its handler's return annotation, its errors from bindings/openapi/responses
 
 from __future__ import annotations
 
-import inspect
 import re
 import typing
 from dataclasses import dataclass
@@ -36,16 +35,6 @@ def result_model(handler: str) -> type[BaseModel] | None:
     if isinstance(hint, type) and issubclass(hint, BaseModel):
         return hint
     raise TypeError(f"{handler}: annotate the return as a pydantic model or None, not {hint!r}")
-
-
-def described(handler: str) -> dict[str, str]:
-    """Summary and description from the handler's docstring (its first line, then the rest)."""
-    doc = inspect.getdoc(resolve(handler)) or ""
-    first, _, rest = doc.partition("\n")
-    out = {"summary": first.strip()} if first.strip() else {}
-    if rest.strip():
-        out["description"] = rest.strip()
-    return out
 
 
 def security(*, user: bool, app_token: bool) -> list[dict[str, list[str]]]:
@@ -91,7 +80,7 @@ def route_operation(fn: Function, route: Route, schemas: Schemas, *, app_token: 
     op: dict[str, Any] = {
         "operationId": operation_id(fn, handler_name(route)),
         "tags": [fn.name],
-        **described(route.handler),
+        "summary": route.summary or _missing_summary(fn, route),
     }
     if route.source == "query":
         parameters += [
@@ -111,6 +100,10 @@ def route_operation(fn: Function, route: Route, schemas: Schemas, *, app_token: 
     op["responses"] = dict(sorted({**_success(route, schemas, user=user), **errors}.items()))
     op["security"] = security(user=user, app_token=app_token)
     return Described(route.method.lower(), openapi_path(route.path), op, user)
+
+
+def _missing_summary(fn: Function, route: Route) -> str:
+    raise ValueError(f"{fn.name}: {route.method} {route.path} has no summary in bindings/table.py")
 
 
 def _success(route: Route, schemas: Schemas, *, user: bool) -> dict[str, Any]:

@@ -99,3 +99,14 @@ def test_user_and_operator_routes_ask_for_their_own_credentials():
     assert doc["paths"]["/v1.0/invoke/todo-api/method/healthz"]["get"]["security"] == []
     problem = doc["paths"]["/api/tasks/{id}"]["get"]["responses"]["404"]["content"]
     assert list(problem) == ["application/problem+json"]
+
+
+def test_every_operation_says_what_it_does_and_answers_errors_as_problems():
+    doc = json.loads((ROOT / OPENAPI).read_text())
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            assert op.get("summary"), (method, path)
+            for status, reply in op["responses"].items():
+                # /healthz's 503 is its readiness answer ({"status": "not ready", "reason"}), not an error.
+                if int(status) >= 400 and not path.endswith("/healthz"):
+                    assert list(reply["content"]) == ["application/problem+json"], (method, path, status)

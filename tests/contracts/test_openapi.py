@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from typing import Any
 
 from openapi_spec_validator import validate
@@ -110,3 +112,20 @@ def test_every_operation_says_what_it_does_and_answers_errors_as_problems():
                 # /healthz's 503 is its readiness answer ({"status": "not ready", "reason"}), not an error.
                 if int(status) >= 400 and not path.endswith("/healthz"):
                     assert list(reply["content"]) == ["application/problem+json"], (method, path, status)
+
+
+def test_a_pod_builds_its_document_from_what_the_image_ships():
+    """A pod answers GET /openapi.json with the modules the image holds (.dockerignore leaves the rest out)."""
+    from tests.k8s.test_image import NOT_IN_A_POD
+
+    code = (
+        "import json, sys\n"
+        "from bindings.openapi.document import for_function\n"
+        "from bindings.table import FUNCTIONS\n"
+        "for fn in FUNCTIONS.values(): for_function(fn, app_token=True)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout.splitlines()[-1])
+    assert [m for m in loaded if m.startswith(NOT_IN_A_POD)] == []

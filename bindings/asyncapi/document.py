@@ -8,6 +8,7 @@ the consumers and their dead-letter topics from the triggers in bindings/table.p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -53,16 +54,17 @@ DEAD_LETTER_NOTE = (
 )
 
 
-def build() -> dict[str, Any]:
+def build(kafka_bootstrap: str, partitions: Callable[[str], int]) -> dict[str, Any]:
+    """`kafka_bootstrap` and `partitions`: the cluster's Kafka as bindings/manifests/kafka.py provisions it."""
     functions = list(FUNCTIONS.values())
     messages, schemas = _messages()
     channels: dict[str, Any] = {}
     for topic in TOPICS:
-        channels[topic] = _channel(topic, TOPIC_SUMMARIES[topic], _types_of(topic))
+        channels[topic] = _channel(topic, TOPIC_SUMMARIES[topic], _types_of(topic), partitions(topic))
     for dlq in dead_letter_topics():
         original = original_topic(dlq)
         summary = f"`{original}` messages a consumer dropped or could not process, unchanged. {DEAD_LETTER_NOTE}"
-        channels[dlq] = _channel(dlq, summary, _types_of(original))
+        channels[dlq] = _channel(dlq, summary, _types_of(original), partitions(dlq))
     operations: dict[str, Any] = {}
     for fn in functions:
         operations.update(_sends(fn, channels))
@@ -73,10 +75,11 @@ def build() -> dict[str, Any]:
         "info": {"title": "Todo functions: events", "version": VERSION, "description": DESCRIPTION},
         "defaultContentType": CLOUDEVENTS_JSON,
         "servers": {
-            "kafka": {
-                "host": "kafka:9092",
+            "cluster": {
+                "host": kafka_bootstrap,
                 "protocol": "kafka",
-                "description": "reached only through daprd's pub/sub component `kafka-pubsub` (dapr/components/)",
+                "description": "the cluster's Kafka (Strimzi), reached only through daprd's pub/sub component"
+                " `kafka-pubsub` (dapr/cluster/); `make dapr-up` runs one on 127.0.0.1:9092",
             }
         },
         "channels": channels,
@@ -125,11 +128,12 @@ def _messages() -> tuple[dict[str, Any], dict[str, Any]]:
     return messages, schemas
 
 
-def _channel(address: str, description: str, types: list[str]) -> dict[str, Any]:
+def _channel(address: str, description: str, types: list[str], partitions: int) -> dict[str, Any]:
     return {
         "address": address,
         "description": description,
         "messages": {message_name(t): {"$ref": f"#/components/messages/{message_name(t)}"} for t in types},
+        "bindings": {"kafka": {"topic": address, "partitions": partitions, "bindingVersion": KAFKA_BINDING}},
     }
 
 

@@ -25,10 +25,11 @@ def render(doc: dict[str, Any]) -> str:
     for name, prop in envelope["properties"].items():
         required = "yes" if name in envelope["required"] else "no"
         out.append(f"| `{name}` | {required} | {_what(prop)} |\n")
-    out.append("\n## Topics\n\n| topic | what | sent by | received by |\n|---|---|---|---|\n")
+    out.append("\n## Topics\n\n| topic | what | sent by | received by | partitions |\n|---|---|---|---|---|\n")
     for name, channel in doc["channels"].items():
         senders, receivers = _parties(doc, name)
-        out.append(f"| `{name}` | {_cell(channel['description'])} | {senders} | {receivers} |\n")
+        count = channel["bindings"]["kafka"]["partitions"]
+        out.append(f"| `{name}` | {_cell(channel['description'])} | {senders} | {receivers} | {count} |\n")
     out.append("\n## Event types\n")
     for name, message in doc["components"]["messages"].items():
         out.append(_message(doc, name, message))

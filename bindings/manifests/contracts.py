@@ -19,11 +19,12 @@ def _json(doc: dict[str, Any]) -> str:
 def render(root: Path) -> dict[str, str]:
     from bindings.asyncapi import document as asyncapi
     from bindings.asyncapi import markdown
+    from bindings.manifests import kafka
     from bindings.openapi import document as openapi
     from bindings.table import FUNCTIONS
 
     # The pods' view: every function is given an app token (k8s/), so its routes ask for it.
-    events = asyncapi.build()
+    events = asyncapi.build(kafka.BOOTSTRAP, kafka.partitions)
     return {
         OPENAPI: _json(openapi.whole(list(FUNCTIONS.values()), app_token=True)),
         ASYNCAPI: _json(events),

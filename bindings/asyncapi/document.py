@@ -27,9 +27,10 @@ DESCRIPTION = """\
 The events the Todo functions exchange through Dapr pub/sub (Kafka), generated from the declaration table
 (`bindings/table.py`) and the event models (`functions/domain/events.py`). Every message is a structured
 CloudEvent 1.0 (`application/cloudevents+json`): its `id` is the outbox row's id, stable across re-publication,
-so consumers deduplicate by it; `source` is the function that produced it. Delivery is at least once, in
-order per Kafka key. A message a consumer drops (or that exhausts its retries) goes to the topic's `-dlq`,
-unchanged. The HTTP routes: docs/openapi.json. Prose: docs/events.md."""
+so consumers deduplicate by it; `source` is the function that produced it. Delivery is at least once. One
+task's events share a Kafka key, hence a partition, so they arrive in the order they were published (the
+outbox relay may publish a late one after a newer one). A message a consumer drops (or that exhausts its
+retries) goes to the topic's `-dlq`, unchanged. The HTTP routes: docs/openapi.json. Prose: docs/events.md."""
 
 ENVELOPE: dict[str, Any] = {
     "type": "object",

@@ -2,5 +2,6 @@
 
 `document.for_function` describes one function's own routes (served at its `GET /openapi.json`);
 `document.whole` describes every function as the embedded runtime serves them (docs/openapi.json).
-Nothing here is imported until a document is asked for: a pod's cold start does not pay for it.
+A pod imports only `route` when it starts; the rest on the first `GET /openapi.json`, so cold start does not
+pay for it.
 """

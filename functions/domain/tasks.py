@@ -53,7 +53,6 @@ class _StripsWhitespace(BaseModel):
 
 
 class CreateTask(_StripsWhitespace):
-
     title: Text = Field(min_length=1, max_length=200)
     description: Text | None = Description
     priority: Priority = "medium"

@@ -34,9 +34,14 @@ def test_schemathesis_finds_nothing(served: Served, tmp_path):
         *("--report", "json", "--report-json-path", str(report)),
     ]
     env = {**os.environ, "TODO_TOKEN": served.token("alice", email="alice@example.com")}
-    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=RUN_SECONDS)
+    done = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, errors="replace", timeout=RUN_SECONDS
+    )
     output = done.stdout + done.stderr
-    assert done.returncode == 0, f"schemathesis found failures (seed {SEED}):\n{output[-20000:]}"
+    log = tmp_path / "schemathesis.log"  # whole: a failing case's body may be far longer than a message shows
+    log.write_text(output, errors="backslashreplace")
+    found = json.loads(report.read_text())["failures"] if report.is_file() else "no report"
+    assert done.returncode == 0, f"schemathesis (seed {SEED}) found {found}; all of it: {log}\n{output[-6000:]}"
     result = json.loads(report.read_text())
     operations, cases = result["operations"], result["test_cases"]
     print(

@@ -1,7 +1,8 @@
 """Instants are RFC 3339 date-times as `format: date-time` in docs/openapi.json means them.
 
-schemathesis (tests/contracts, seed 424242 at 300 examples) found times without seconds, or with a space for
-the "T", accepted against the document. Python's own isoformat() always writes both.
+Times without seconds, or with a space for the "T", were accepted, though the JSON Schema validator that
+schemathesis uses (jsonschema_rs, formats on) refuses them as `date-time`s. Python's own isoformat() always
+writes both.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The length limits of a task's text hold for the text as sent, as docs/openapi.json states them.
 
 The models strip the whitespace around strings, so a 201-character title ending in a space was accepted as a
-200-character one, against the document's `maxLength: 200` (found while chasing a schemathesis finding of
-the same kind, schema-violating data accepted). Stripping still happens: within the limit, the stored text is
-stripped.
+200-character one, against the document's `maxLength: 200` (found while chasing a schemathesis report of
+schema-violating data accepted, which was in the end a 413 its check did not expect). Stripping still
+happens: within the limit, the stored text is stripped.
 """
 
 from __future__ import annotations

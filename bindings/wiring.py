@@ -92,28 +92,55 @@ def make_deps(
     )
 
 
+# Which client serves each sidecar call: "sdk" (the Dapr SDK's DaprClient over gRPC, bindings/dapr_client.py) or
+# "http" (the hand-written port over daprd's HTTP API, bindings/sidecar.py). The SDK unless the measurement through
+# real daprd (bench/sdk_calls.py, docs/performance.md "The Dapr SDK against the HTTP port") found it dearer.
+# SIDECAR_CLIENT=http or =sdk puts every call on one client (the benchmark's comparison, and an operator's way back).
+SIDECAR_CALLS: dict[str, str] = {"publish": "sdk", "state": "sdk", "secrets": "sdk", "invoke": "sdk"}
+
+
+def sidecar_calls(override: str | None = None) -> dict[str, str]:
+    """SIDECAR_CALLS, or every call on the client that `override` (SIDECAR_CLIENT) names."""
+    if not override or override == "measured":
+        return dict(SIDECAR_CALLS)
+    if override not in ("sdk", "http"):
+        raise RuntimeError(f"SIDECAR_CLIENT={override!r}: choose sdk, http or measured")
+    return dict.fromkeys(SIDECAR_CALLS, override)
+
+
 def sidecar_deps(function: str) -> Deps:
     """Dependencies of a function running beside its own daprd (gunicorn, one process per function)."""
+    from bindings.dapr_client import SdkConnection, SdkInvoker, SdkPublisher, SdkSecrets, SdkState
+    from bindings.secret_cache import CachedSecrets
     from bindings.sidecar import Sidecar, SidecarInvoker, SidecarPublisher, SidecarSecrets, SidecarState
 
     settings = settings_from_env()
-    host = os.environ.get("DAPR_HOST", "127.0.0.1")
-    port = os.environ.get("DAPR_HTTP_PORT", "3500")
-    sidecar = Sidecar(f"http://{host}:{port}", os.environ.get("DAPR_API_TOKEN") or None)
+    env = os.environ
+    host = env.get("DAPR_HOST", "127.0.0.1")
+    http_port = int(env.get("DAPR_HTTP_PORT", "3500"))
+    token = env.get("DAPR_API_TOKEN") or None
+    sidecar = Sidecar(f"http://{host}:{http_port}", token)
     # App and sidecar start together (a pod, `dapr run -f`): wait, bounded, for daprd's components first.
-    sidecar.wait_ready(float(os.environ.get("DAPR_WAIT_SECONDS", "60")))
-    secrets = ScopedSecrets(SidecarSecrets(sidecar, settings.secret_store), function, get(function).secrets)
+    sidecar.wait_ready(float(env.get("DAPR_WAIT_SECONDS", "60")))
+    # Connects on its first call, in this process: create_app runs in gunicorn's worker, after the fork.
+    sdk = SdkConnection(host, int(env.get("DAPR_GRPC_PORT", "50001")), http_port, token)
+    sdk_for = {call: client == "sdk" for call, client in sidecar_calls(env.get("SIDECAR_CLIENT")).items()}
+
+    store = settings.secret_store
+    raw_secrets = SdkSecrets(sdk, store) if sdk_for["secrets"] else SidecarSecrets(sidecar, store)
+    secrets = ScopedSecrets(CachedSecrets(raw_secrets), function, get(function).secrets)
     url = settings.database_url or secrets.get(DATABASE).get(DATABASE_URL)
     if not url:
         raise RuntimeError(f"no DATABASE_URL and no {DATABASE_URL!r} in secret {DATABASE!r}")
     db = open_database(url, name=function)
+    pubsub, state_store = settings.pubsub_name, settings.state_store
     return make_deps(
         function,
         db,
-        SidecarPublisher(sidecar, settings.pubsub_name),
-        SidecarState(sidecar, settings.state_store),
+        SdkPublisher(sdk, pubsub) if sdk_for["publish"] else SidecarPublisher(sidecar, pubsub),
+        SdkState(sdk, state_store) if sdk_for["state"] else SidecarState(sidecar, state_store),
         secrets,
-        SidecarInvoker(sidecar),
+        SdkInvoker(sdk) if sdk_for["invoke"] else SidecarInvoker(sidecar),
         settings,
     )
 

@@ -10,10 +10,13 @@ that choice rests on.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from bindings.dapr_client_errors import (
@@ -34,6 +37,18 @@ CE_JSON = "application/cloudevents+json"
 # the value is stored as JSON, as the HTTP API stores it, so both clients read and write the same rows.
 JSON_VALUE = {"contentType": "application/json"}
 log = logging.getLogger("bindings.dapr_client")
+# A deadline for the calls made inside `deadline(...)`, shorter than the connection's: the SDK's publish_event takes
+# no timeout argument, and a publish on a request's path must not wait out a broker that is down.
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("dapr_client_deadline", default=None)
+
+
+@contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    token = _DEADLINE.set(seconds)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
 
 
 class SdkConnection:
@@ -98,12 +113,12 @@ class SdkConnection:
 
 def _deadline(grpc: Any, seconds: float) -> Any:
     """An interceptor giving every unary call a deadline, as the port's urllib3 timeout bounds its requests (the
-    SDK's own, DAPR_API_TIMEOUT_SECONDS, is unset by default: a call would wait for ever)."""
+    SDK's own, DAPR_API_TIMEOUT_SECONDS, is unset by default: a call would wait for ever). Inside `deadline(s)`, s."""
 
     class Deadline(grpc.UnaryUnaryClientInterceptor):
         def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
             if details.timeout is None:
-                details = _with_timeout(details, seconds)
+                details = _with_timeout(details, _DEADLINE.get() or seconds)
             return continuation(details, request)
 
     return Deadline()
@@ -118,12 +133,17 @@ def _with_timeout(details: Any, seconds: float) -> Any:
 
 
 class SdkPublisher:
-    def __init__(self, conn: SdkConnection, pubsub: str) -> None:
+    def __init__(self, conn: SdkConnection, pubsub: str, timeout: float | None = None) -> None:
         self.conn = conn
         self.pubsub = pubsub
+        self.timeout = timeout  # None: the connection's own
 
     def publish(self, topic: str, events: list[dict[str, Any]]) -> list[str]:
-        client = self.conn.client()
+        client = self.conn.client()  # outside the deadline: connecting has its own bound
+        with deadline(self.timeout):
+            return self._publish(client, topic, events)
+
+    def _publish(self, client: DaprClient, topic: str, events: list[dict[str, Any]]) -> list[str]:
         if len(events) == 1:
             event = events[0]
             try:

@@ -193,7 +193,7 @@ def sdk_figures(d: dict[str, Any]) -> list[Figure]:
     figs.append(Figure("import dapr.clients (fresh interpreter)", imported, "ms", note="median of 5", group="sdk"))
     for name, variants in d["startup"].items():
         http = variants["http"]
-        for variant in ("sdk", "measured"):
+        for variant in [v for v in ("sdk", "measured") if v in variants]:
             v = variants[variant]
             first = ""
             if v["first_call_ms"]:

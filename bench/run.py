@@ -40,7 +40,7 @@ MODES = {
         "bulk": 100,
         "sdk_rounds": 5,  # bench/sdk.py: rounds of port, SDK, SDK, port blocks
         "sdk_per_block": 40,  # each call timed this many times per block
-        "sdk_starts": 5,  # cold starts per function and client
+        "sdk_starts": 3,  # cold starts per function and client
     },
     "quick": {
         "seconds": 3.0,

@@ -3,7 +3,7 @@
 `make bench ARGS="--only sdk"`. One Kafka, PostgreSQL and todo-api + daprd pair of bench/dapr_overhead.py's
 DevstackProvider serve both parts: bench/sdk_calls.py calls daprd from this process through either client;
 bench/sdk_startup.py starts every function under gunicorn against that daprd, once per SIDECAR_CLIENT variant.
-What the figures decided is bindings/wiring.py's SIDECAR_CALLS; docs/performance.md shows the latest run.
+What the figures decided is bindings/sidecar_choice.py's SIDECAR_CALLS; docs/performance.md shows the latest run.
 """
 
 from __future__ import annotations

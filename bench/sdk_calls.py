@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.loadgen import percentile
+from bindings.sidecar_choice import SIDECAR_CALLS
 from functions.protocols import Invoker, Publisher, Secrets, StateStore
 
 EVENT = json.loads((Path(__file__).resolve().parents[1] / "tests" / "events" / "audit-recorded.json").read_text())
@@ -40,7 +41,9 @@ def _event() -> dict[str, Any]:
 
 
 def calls(p: Ports, secret: str, app_id: str) -> dict[str, Prepare]:
-    """The covered calls, named as the figures name them."""
+    """The covered calls, named as bindings/sidecar_choice.py names them. What each sends: "bulk publish" BULK
+    events, "state save, first-write" with a 60 s TTL, "state delete" with an etag, "state transaction" two upserts
+    with a TTL, "invoke" todo-api's GET /healthz."""
     run = uuid.uuid4().hex[:8]
     hot = f"bench-hot-{run}"
     p.state.save(hot, {"n": 0})
@@ -69,18 +72,20 @@ def calls(p: Ports, secret: str, app_id: str) -> dict[str, Prepare]:
         ops = [{"operation": "upsert", "request": {"key": fresh_key(), "value": i, "metadata": ttl}} for i in range(2)]
         return lambda: p.state.transact(ops)
 
-    return {
+    timed = {
         "publish": lambda: lambda: p.publisher.publish(TOPIC, [_event()]),
-        f"bulk publish ({BULK})": lambda: lambda: p.publisher.publish(TOPIC, [_event() for _ in range(BULK)]),
+        "bulk publish": lambda: lambda: p.publisher.publish(TOPIC, [_event() for _ in range(BULK)]),
         "state get": lambda: lambda: p.state.get(hot),
         "state save": lambda: lambda: p.state.save(hot, {"n": 2}),
         "state save, etag": save_with_etag,
-        "state save, first-write + TTL": first_write,
-        "state delete, etag": delete_with_etag,
-        "state transaction (2 upserts, TTL)": transaction,
+        "state save, first-write": first_write,
+        "state delete": delete_with_etag,
+        "state transaction": transaction,
         "secrets get": lambda: lambda: p.secrets.get(secret),
         "invoke": lambda: lambda: p.invoker.invoke(app_id, "healthz", verb="GET"),
     }
+    assert timed.keys() == SIDECAR_CALLS.keys(), "every call the wiring chooses a client for, and no other"
+    return timed
 
 
 def _time(prepare: Prepare) -> tuple[float, float]:

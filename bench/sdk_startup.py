@@ -3,7 +3,8 @@
 Each start is a pod's: `gunicorn 'bindings.app:create_app(name)'` with the sidecar wiring (bindings/wiring.py), so it
 waits for daprd, reads its database URL through daprd's secret store, opens its pool and answers `/healthz`. The
 variants are SIDECAR_CLIENT's: `http` (every call through the hand-written port), `sdk` (every call through the
-Dapr SDK) and `measured` (each call on the client wiring.SIDECAR_CALLS chose). They start in turns (http, sdk,
+Dapr SDK) and `measured` (each call on the client bindings/sidecar_choice.py chose; started only when that table
+mixes the two, as otherwise it is one of the others). They start in turns (http, sdk,
 measured, then the reverse) so that a drift in the machine's load falls on all alike.
 
 Memory is the worker's VmRSS after a warm-up that makes the calls a worker makes: for todo-api, POSTs (rate limit
@@ -23,8 +24,17 @@ from typing import Any
 
 from bench.http_figures import TASK
 from bench.servers import ROOT, Server, gunicorn
+from bindings.sidecar_choice import sidecar_calls
 
-VARIANTS = ("http", "sdk", "measured")
+ALL_VARIANTS = ("http", "sdk", "measured")
+
+
+def variants() -> tuple[str, ...]:
+    """http and sdk; and measured when the table mixes the two (otherwise it is one of them, already started)."""
+    mixed = set(sidecar_calls().values()) == {"http", "sdk"}
+    return ALL_VARIANTS if mixed else ALL_VARIANTS[:2]
+
+
 SDK_IMPORT = "import time; t = time.perf_counter(); import dapr.clients; print(time.perf_counter() - t)"
 
 
@@ -66,8 +76,8 @@ def _warm(name: str, server: Server, headers: dict[str, str]) -> float | None:
     return first
 
 
-def _order(repeat: int) -> tuple[str, ...]:
-    return VARIANTS if repeat % 2 == 0 else tuple(reversed(VARIANTS))
+def _order(repeat: int, chosen: tuple[str, ...]) -> tuple[str, ...]:
+    return chosen if repeat % 2 == 0 else tuple(reversed(chosen))
 
 
 def cold_starts(
@@ -75,10 +85,11 @@ def cold_starts(
 ) -> dict[str, dict[str, Any]]:
     """function -> variant -> {cold_start_s: [...], median_s, rss_mb (max), first_call_ms (median or None)}."""
     out: dict[str, dict[str, Any]] = {}
+    chosen = variants()
     for name in functions:
-        runs: dict[str, dict[str, list[Any]]] = {v: {"cold": [], "rss": [], "first": []} for v in VARIANTS}
+        runs: dict[str, dict[str, list[Any]]] = {v: {"cold": [], "rss": [], "first": []} for v in chosen}
         for repeat in range(repeats):
-            for variant in _order(repeat):
+            for variant in _order(repeat, chosen):
                 app = f'bindings.app:create_app("{name}")'
                 with gunicorn(app, {**env, "SIDECAR_CLIENT": variant}, name=f"{name}-{variant}") as server:
                     runs[variant]["cold"].append(server.cold_start_s)

@@ -51,6 +51,10 @@ def deadline(seconds: float | None) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
+class _NotConnected(Exception):
+    """Never raised: what `except conn.rpc_error` catches before the first connection (grpc is not imported yet)."""
+
+
 class SdkConnection:
     """One `DaprClient` per process, made on the first call: after gunicorn's fork, in the worker that calls.
 
@@ -70,7 +74,7 @@ class SdkConnection:
         self._client: DaprClient | None = None
         self._pid = 0
         self._lock = threading.Lock()
-        self.rpc_error: type[Exception] = Exception  # grpc.RpcError once connected
+        self.rpc_error: type[Exception] = _NotConnected  # grpc.RpcError once connected
 
     def client(self) -> DaprClient:
         if self._client is not None and self._pid == os.getpid():
@@ -180,8 +184,9 @@ class SdkState:
         self.store = store
 
     def get(self, key: str) -> StateItem | None:
+        client = self.conn.client()  # outside the try: a sidecar not ready raises Transient itself
         try:
-            resp = self.conn.client().get_state(self.store, key)
+            resp = client.get_state(self.store, key)
         except self.conn.rpc_error as err:
             raise Transient(describe(err, "state get")) from err
         if not resp.data and not resp.etag:  # daprd's answer for a missing key; our values are never empty
@@ -212,8 +217,9 @@ class SdkState:
             raise state_write_error(err, "state save", saving=True) from err
 
     def delete(self, key: str, *, etag: str | None = None) -> None:
+        client = self.conn.client()
         try:
-            self.conn.client().delete_state(self.store, key, etag=etag or None)
+            client.delete_state(self.store, key, etag=etag or None)
         except self.conn.rpc_error as err:
             raise state_delete_error(err, key) from err
 
@@ -254,8 +260,9 @@ class SdkSecrets:
         self.store = store
 
     def get(self, name: str) -> dict[str, str]:
+        client = self.conn.client()
         try:
-            return dict(self.conn.client().get_secret(self.store, name).secret)
+            return dict(client.get_secret(self.store, name).secret)
         except self.conn.rpc_error as err:
             if secret_not_found(err):
                 return {}

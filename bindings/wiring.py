@@ -1,8 +1,9 @@
 """The one wiring place: settings from the environment, and the Deps a function's handlers receive.
 
-Two recipes share `make_deps`: `sidecar_deps` (gunicorn beside its own daprd: the adapters of
-bindings/sidecar.py) and `embedded_deps` (every function of a data dir in one process: the adapters of
-bindings/embedded/, imported only there, so a pod's wiring never loads them).
+Two recipes share `make_deps`: `sidecar_deps` (gunicorn beside its own daprd: each sidecar call through the
+client bindings/sidecar_choice.py chooses, bindings/sidecar.py or bindings/dapr_client.py) and `embedded_deps`
+(every function of a data dir in one process: the adapters of bindings/embedded/, imported only there, so a
+pod's wiring never loads them).
 """
 
 from __future__ import annotations
@@ -92,27 +93,12 @@ def make_deps(
     )
 
 
-# Which client serves each sidecar call: "sdk" (the Dapr SDK's DaprClient over gRPC, bindings/dapr_client.py) or
-# "http" (the hand-written port over daprd's HTTP API, bindings/sidecar.py). The SDK unless the measurement through
-# real daprd (bench/sdk_calls.py, docs/performance.md "The Dapr SDK against the HTTP port") found it dearer.
-# SIDECAR_CLIENT=http or =sdk puts every call on one client (the benchmark's comparison, and an operator's way back).
-SIDECAR_CALLS: dict[str, str] = {"publish": "sdk", "state": "sdk", "secrets": "sdk", "invoke": "sdk"}
-
-
-def sidecar_calls(override: str | None = None) -> dict[str, str]:
-    """SIDECAR_CALLS, or every call on the client that `override` (SIDECAR_CLIENT) names."""
-    if not override or override == "measured":
-        return dict(SIDECAR_CALLS)
-    if override not in ("sdk", "http"):
-        raise RuntimeError(f"SIDECAR_CLIENT={override!r}: choose sdk, http or measured")
-    return dict.fromkeys(SIDECAR_CALLS, override)
-
-
 def sidecar_deps(function: str) -> Deps:
     """Dependencies of a function running beside its own daprd (gunicorn, one process per function)."""
     from bindings.dapr_client import SdkConnection, SdkInvoker, SdkPublisher, SdkSecrets, SdkState
     from bindings.secret_cache import CachedSecrets
     from bindings.sidecar import Sidecar, SidecarInvoker, SidecarPublisher, SidecarSecrets, SidecarState
+    from bindings.sidecar_choice import ChosenPublisher, ChosenState, sidecar_calls
 
     settings = settings_from_env()
     env = os.environ
@@ -124,23 +110,39 @@ def sidecar_deps(function: str) -> Deps:
     sidecar.wait_ready(float(env.get("DAPR_WAIT_SECONDS", "60")))
     # Connects on its first call, in this process: create_app runs in gunicorn's worker, after the fork.
     sdk = SdkConnection(host, int(env.get("DAPR_GRPC_PORT", "50001")), http_port, token)
-    sdk_for = {call: client == "sdk" for call, client in sidecar_calls(env.get("SIDECAR_CLIENT")).items()}
+    calls = sidecar_calls(env.get("SIDECAR_CLIENT"))
+    pubsub, store, secret_store = settings.pubsub_name, settings.state_store, settings.secret_store
+    clients = {
+        "http": {
+            "publisher": SidecarPublisher(sidecar, pubsub),
+            "state": SidecarState(sidecar, store),
+            "secrets": SidecarSecrets(sidecar, secret_store),
+            "invoker": SidecarInvoker(sidecar),
+        },
+        "sdk": {
+            "publisher": SdkPublisher(sdk, pubsub),
+            "state": SdkState(sdk, store),
+            "secrets": SdkSecrets(sdk, secret_store),
+            "invoker": SdkInvoker(sdk),
+        },
+    }
 
-    store = settings.secret_store
-    raw_secrets = SdkSecrets(sdk, store) if sdk_for["secrets"] else SidecarSecrets(sidecar, store)
-    secrets = ScopedSecrets(CachedSecrets(raw_secrets), function, get(function).secrets)
+    def chosen(call: str, port: str) -> Any:
+        return clients[calls[call]][port]
+
+    state_calls = [c for c in calls if c.startswith("state ")]
+    secrets = ScopedSecrets(CachedSecrets(chosen("secrets get", "secrets")), function, get(function).secrets)
     url = settings.database_url or secrets.get(DATABASE).get(DATABASE_URL)
     if not url:
         raise RuntimeError(f"no DATABASE_URL and no {DATABASE_URL!r} in secret {DATABASE!r}")
     db = open_database(url, name=function)
-    pubsub, state_store = settings.pubsub_name, settings.state_store
     return make_deps(
         function,
         db,
-        SdkPublisher(sdk, pubsub) if sdk_for["publish"] else SidecarPublisher(sidecar, pubsub),
-        SdkState(sdk, state_store) if sdk_for["state"] else SidecarState(sidecar, state_store),
+        ChosenPublisher(chosen("publish", "publisher"), chosen("bulk publish", "publisher")),
+        ChosenState({c: chosen(c, "state") for c in state_calls}),
         secrets,
-        SdkInvoker(sdk) if sdk_for["invoke"] else SidecarInvoker(sidecar),
+        chosen("invoke", "invoker"),
         settings,
     )
 

@@ -1,8 +1,8 @@
 """Publish, state, secrets and invoke through daprd's HTTP API (default http://127.0.0.1:3500).
 
-The HTTP API rather than the SDK's gRPC DaprClient: a pooled urllib3 client imports in a few ms
-(grpc + protobuf cost far more at cold start), and it sends `application/cloudevents+json`
-verbatim, which is what keeps our CloudEvent id end to end.
+The hand-written port beside the SDK's gRPC DaprClient (bindings/dapr_client.py); bindings/sidecar_choice.py says
+which of the two serves each call. A pooled urllib3 client imports in a few ms (grpc + protobuf cost far more at
+cold start), and it sends `application/cloudevents+json` verbatim, which keeps our CloudEvent id end to end.
 """
 
 from __future__ import annotations

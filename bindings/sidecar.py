@@ -35,6 +35,7 @@ class Sidecar:
         content_type: str = "application/json",
         headers: dict[str, str] | None = None,
         fields: dict[str, str] | None = None,
+        timeout: float | None = None,
     ) -> urllib3.BaseHTTPResponse:
         data = None if body is None else json.dumps(body).encode()
         hdrs = {**self.headers, **(headers or {})}
@@ -44,6 +45,8 @@ class Sidecar:
         if fields:
             url += "?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in fields.items())
         try:
+            if timeout is not None:
+                return self.http.request(method, url, body=data, headers=hdrs, timeout=urllib3.Timeout(total=timeout))
             return self.http.request(method, url, body=data, headers=hdrs)
         except urllib3.exceptions.HTTPError as exc:
             raise Transient(f"dapr sidecar unreachable at {self.base}: {type(exc).__name__}") from exc
@@ -70,9 +73,10 @@ def _fail(resp: urllib3.BaseHTTPResponse, what: str) -> Transient:
 
 
 class SidecarPublisher:
-    def __init__(self, sidecar: Sidecar, pubsub: str) -> None:
+    def __init__(self, sidecar: Sidecar, pubsub: str, timeout: float | None = None) -> None:
         self.sidecar = sidecar
         self.pubsub = pubsub
+        self.timeout = timeout  # None: the sidecar client's own
 
     def publish(self, topic: str, events: list[dict[str, Any]]) -> list[str]:
         if len(events) == 1:
@@ -83,6 +87,7 @@ class SidecarPublisher:
                 event,
                 content_type=CE_JSON,
                 fields={"metadata.partitionKey": event.get("partitionkey", event["id"])},
+                timeout=self.timeout,
             )
             if resp.status >= 300:
                 raise _fail(resp, f"publish to {topic}")
@@ -96,7 +101,9 @@ class SidecarPublisher:
             }
             for e in events
         ]
-        resp = self.sidecar.call("POST", f"/v1.0-alpha1/publish/bulk/{self.pubsub}/{topic}", entries)
+        resp = self.sidecar.call(
+            "POST", f"/v1.0-alpha1/publish/bulk/{self.pubsub}/{topic}", entries, timeout=self.timeout
+        )
         if resp.status < 300:
             return []
         try:

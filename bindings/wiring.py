@@ -81,7 +81,7 @@ def make_deps(
     return Deps(
         function=function,
         db=db,
-        outbox=Outbox(db, publisher, function, clock, log),
+        outbox=Outbox(db, publisher, function, clock, log, settings.outbox_fast_path_pause_seconds),
         publisher=publisher,
         state=state,
         secrets=ScopedSecrets(secrets, function, get(function).secrets),
@@ -112,15 +112,16 @@ def sidecar_deps(function: str) -> Deps:
     sdk = SdkConnection(host, int(env.get("DAPR_GRPC_PORT", "50001")), http_port, token)
     calls = sidecar_calls(env.get("SIDECAR_CLIENT"))
     pubsub, store, secret_store = settings.pubsub_name, settings.state_store, settings.secret_store
+    publish_timeout = settings.publish_timeout_seconds  # a broker that is down must not hold a request, either client
     clients = {
         "http": {
-            "publisher": SidecarPublisher(sidecar, pubsub),
+            "publisher": SidecarPublisher(sidecar, pubsub, timeout=publish_timeout),
             "state": SidecarState(sidecar, store),
             "secrets": SidecarSecrets(sidecar, secret_store),
             "invoker": SidecarInvoker(sidecar),
         },
         "sdk": {
-            "publisher": SdkPublisher(sdk, pubsub),
+            "publisher": SdkPublisher(sdk, pubsub, timeout=publish_timeout),
             "state": SdkState(sdk, store),
             "secrets": SdkSecrets(sdk, secret_store),
             "invoker": SdkInvoker(sdk),

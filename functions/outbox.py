@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -23,12 +24,15 @@ class Outbox:
         source: str,
         clock: Callable[[], datetime],
         log: logging.Logger,
+        fast_path_pause_s: float = 0.0,
     ) -> None:
         self.db = db
         self.publisher = publisher
         self.source = source
         self.clock = clock
         self.log = log
+        self.fast_path_pause_s = fast_path_pause_s
+        self._fast_path_paused_until = 0.0  # time.monotonic()
 
     def emit(self, tx: Tx, events: Iterable[Event]) -> list[UUID]:
         """Write the events with the change; they are published only if the change commits."""
@@ -46,8 +50,18 @@ class Outbox:
         return [UUID(e["id"]) for _, e in staged]
 
     def publish(self, staged: list[tuple[str, dict[str, Any]]]) -> int:
-        """The fast path: publish, then mark in a transaction of its own. Never raises."""
+        """The fast path: publish, then mark in a transaction of its own. Never raises.
+
+        It runs in the request that made the change, after the commit. A broker that is down must not hold
+        that request up (past daprd's call timeout, which answers 500 for a committed change and retries the
+        call; with every thread waiting, /healthz too goes unanswered): so after a failed publish it stands
+        aside for `fast_path_pause_s`, and outbox-relay, which polls anyway, publishes what it leaves.
+        """
+        if time.monotonic() < self._fast_path_paused_until:
+            return 0
         sent = self.send(staged)
+        if len(sent) < len(staged) and self.fast_path_pause_s:
+            self._fast_path_paused_until = time.monotonic() + self.fast_path_pause_s
         if sent:
             try:
                 with self.db.transaction() as tx:
@@ -63,7 +77,8 @@ class Outbox:
         return sent
 
     def send(self, staged: list[tuple[str, dict[str, Any]]]) -> list[UUID]:
-        """Publish per topic in bulk; return the ids that went out. Failures are logged, never raised."""
+        """Publish per topic in bulk; return the ids that went out. Failures are logged, never raised.
+        After a topic's publish fails the others are not tried: they would wait for the same broker."""
         by_topic: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for topic, envelope in staged:
             by_topic[topic].append(envelope)
@@ -74,9 +89,9 @@ class Outbox:
             except Exception as exc:
                 self.log.warning(
                     "publish failed; outbox-relay will retry",
-                    extra={"topic": topic, "count": len(envelopes), "error": repr(exc)},
+                    extra={"topic": topic, "count": len(staged) - len(sent), "error": repr(exc)},
                 )
-                continue
+                break
             if failed:
                 self.log.warning(
                     "some events were not published; outbox-relay will retry",

@@ -3,9 +3,13 @@
 Claim and event are written in ONE transaction (the outbox), and published in bulk after commit.
 So a crash after the claim loses nothing (outbox-relay publishes the event), and a crash before it
 leaves the reminders pending for the next run. Replicas take disjoint batches (SKIP LOCKED).
+Claimed reminders whose `retry_at` has passed are claimed again, with a new event: those send-reminder
+deferred after a transient mail failure, and those whose event was lost (a claim is a lease).
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,7 +35,10 @@ def check_reminders(cmd: CheckRun, deps: Deps, ctx: Context) -> Checked:
     claimed = batches = 0
     for _ in range(cmd.max_batches or settings.reminder_max_batches):
         with deps.db.transaction() as tx:
-            rows = reminders.claim_due(tx, deps.clock(), settings.reminder_batch)
+            now, lease = deps.clock(), timedelta(seconds=settings.reminder_claim_lease_seconds)
+            rows = reminders.claim_due(tx, now, settings.reminder_batch, lease)
+            if len(rows) < settings.reminder_batch:
+                rows += reminders.reclaim(tx, now, settings.reminder_batch - len(rows), lease)
             if rows:
                 deps.outbox.emit(tx, [_due_event(row) for row in rows])
                 # A cached task shows its reminders' states; "claimed" must not hide behind "pending".

@@ -3,11 +3,14 @@
 The reminder row is locked while the mail is sent and marked in the same transaction as the inbox
 entry, so a redelivered event or a racing ad hoc call finds it sent and does nothing. The one window
 for a duplicate is a crash between the provider's 202 and our commit (docs/reminders.md, "Exactly once").
+A mail the provider refuses for the moment is not retried through Kafka (that would hold the partition and
+end in the dead-letter topic after the inbound retries): the reminder is deferred, still claimed, and
+reminder-check claims it again after a back-off.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
@@ -19,7 +22,7 @@ from functions.context import Context
 from functions.deps import Deps
 from functions.domain.events import ReminderDueData
 from functions.domain.reminder_mail import ReminderMail, render
-from functions.errors import NotFound, Rejected
+from functions.errors import NotFound, Rejected, Transient
 from functions.store import reminders
 from functions.store.db import Row, Tx
 
@@ -33,7 +36,7 @@ class Notify(BaseModel):
 
 class Notified(BaseModel):
     reminder_id: UUID
-    outcome: Literal["sent", "skipped", "failed"]
+    outcome: Literal["sent", "skipped", "failed", "deferred"]
     reason: str | None = None
     message_id: str | None = None
 
@@ -61,15 +64,38 @@ def _deliver(reminder_id: UUID, planned: datetime | None, deps: Deps) -> Notifie
                 raise mailer.MailRejected("the user has no e-mail address on record")
             message_id = mailer.send(_mail(row), deps)
         except mailer.MailRejected as exc:
-            reminders.mark_failed(tx, reminder_id, deps.clock(), str(exc))
-            _audit(tx, deps, row, "reminder.failed", {"reason": str(exc)})
-            failed = Notified(reminder_id=reminder_id, outcome="failed", reason=str(exc))
+            failed = _fail(tx, deps, row, str(exc))
+        except Transient as exc:
+            if planned is None:
+                raise  # ad hoc: the caller is answered 503 and decides
+            if row["attempts"] >= deps.settings.reminder_max_attempts:
+                failed = _fail(tx, deps, row, f"gave up after {row['attempts']} attempts: {exc}")
+            else:
+                return _defer(tx, deps, row, str(exc))
         else:
             reminders.mark_sent(tx, reminder_id, deps.clock(), message_id)
             _audit(tx, deps, row, "reminder.sent", {"message_id": message_id})
             return Notified(reminder_id=reminder_id, outcome="sent", message_id=message_id)
     # Outside the `with`: the failure is recorded; the caller still learns that this can never succeed.
+    assert failed is not None
     raise Rejected(failed.reason or "rejected", field="reminder_id", result=failed)
+
+
+def _fail(tx: Tx, deps: Deps, row: Row, reason: str) -> Notified:
+    reminders.mark_failed(tx, row["id"], deps.clock(), reason)
+    _audit(tx, deps, row, "reminder.failed", {"reason": reason})
+    return Notified(reminder_id=row["id"], outcome="failed", reason=reason)
+
+
+def _defer(tx: Tx, deps: Deps, row: Row, reason: str) -> Notified:
+    """Still claimed, claimed again at `retry_at`: the back-off doubles with each attempt, up to its bound."""
+    settings = deps.settings
+    wait = min(settings.reminder_retry_seconds * 2 ** max(row["attempts"] - 1, 0), settings.reminder_retry_max_seconds)
+    retry_at = deps.clock() + timedelta(seconds=wait)
+    reminders.defer(tx, row["id"], deps.clock(), retry_at, reason)
+    extra = {"reminder_id": str(row["id"]), "attempts": row["attempts"], "retry_at": retry_at.isoformat()}
+    deps.log.warning("reminder mail deferred", extra={**extra, "reason": reason})
+    return Notified(reminder_id=row["id"], outcome="deferred", reason=reason)
 
 
 def _skip_reason(row: Row, planned: datetime | None) -> str | None:

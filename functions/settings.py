@@ -35,6 +35,10 @@ class Settings(BaseModel):
     jwt_issuer: str = "todo-functions"
     outbox_relay_batch: int = Field(500, ge=1, le=10_000)
     outbox_grace_seconds: float = Field(2.0, ge=0, description="relay leaves rows this young to the fast path")
+    # A publish waits at most this long for the sidecar (daprd retries a broker that is down for far longer),
+    # and after a failed one the fast path leaves events to the relay for a while: see functions/outbox.py.
+    publish_timeout_seconds: float = Field(3.0, gt=0, le=8, description="under daprd's 10 s appCall timeout")
+    outbox_fast_path_pause_seconds: float = Field(5.0, ge=0, description="about one outbox-relay tick")
     # Gauges read from PostgreSQL at scrape time wait at most this long for a connection, well inside
     # Prometheus's default 10 s scrape timeout, so a database outage costs those gauges, not the whole scrape.
     scrape_db_timeout_seconds: float = Field(2.0, gt=0, le=8)
@@ -44,6 +48,13 @@ class Settings(BaseModel):
     # Reminders (reminder-check, send-reminder).
     reminder_batch: int = Field(500, ge=1, le=10_000, description="reminders claimed per transaction")
     reminder_max_batches: int = Field(20, ge=1, le=1000, description="bounds one run; the next tick takes the rest")
+    # A claim whose event led to neither a mail nor a deferral within the lease is taken again (its event was
+    # lost); a mail the provider refused for the moment is tried again after a back-off that doubles from
+    # reminder_retry_seconds up to reminder_retry_max_seconds, at most reminder_max_attempts times in all.
+    reminder_claim_lease_seconds: float = Field(600.0, ge=60, description="well above a delivery's retries")
+    reminder_retry_seconds: float = Field(60.0, ge=0, description="the first back-off; a check runs every minute")
+    reminder_retry_max_seconds: float = Field(3600.0, ge=0)
+    reminder_max_attempts: int = Field(20, ge=1, le=1000, description="about 15 hours with the defaults")
     # Where reminder mail goes. "sendgrid": the secret store must hold a key; without one a send is RETRYed and
     # send-reminder reports not ready (never a silent file). "files": <data dir>/mail/*.eml. "auto", the embedded
     # runtime's default: SendGrid when a key is configured, else files.

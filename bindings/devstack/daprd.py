@@ -43,6 +43,7 @@ BUILD_TIMEOUT_S = 3000.0
 # daprd registers a host address for service invocation and stops ("could not determine host IP address")
 # on a host whose only interface is the loopback. Every sidecar here listens on 127.0.0.1 anyway.
 HOST_ENV = {"DAPR_HOST_IP": "127.0.0.1"}
+HEALTH_PROBE_INTERVAL_S = 5.0  # daprd's default --app-health-probe-interval: how stale its view of an app may be
 
 
 def locate() -> Path | None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets as random
 import shutil
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,7 @@ class Stack:
         self.log_dir = self.run_dir / "logs"
         self.kafka_port = kafka_port
         self.controller_port = controller_port
+        self._probes_before: dict[str, float] = {}  # pair name -> daprd's healthy probes before its app started
 
     @property
     def bootstrap(self) -> str:
@@ -70,7 +73,7 @@ class Stack:
 
         url = postgres.database_url(self.data_dir)
         self._write_secrets(url)
-        self._start_kafka(extra_topics)
+        self.start_kafka(extra_topics)
         self._start_zipkin_sink()
         self._render_resources()
         return url
@@ -105,7 +108,8 @@ class Stack:
         _write_private(tmp, json.dumps(content, indent=2))
         tmp.replace(path)
 
-    def _start_kafka(self, extra_topics: dict[str, int] | None) -> None:
+    def start_kafka(self, extra_topics: dict[str, int] | None = None) -> None:
+        """Start the broker unless it runs (also to restart it on its formatted log dir), then the topics."""
         log = self.log_dir / "kafka.log"
         if not procs.port_open(self.kafka_port):
             props = kafka.format_storage(self.data_dir / "kafka", self.kafka_port, self.controller_port)
@@ -153,7 +157,7 @@ class Stack:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(yaml.safe_dump(config, sort_keys=False))
 
-    # --- functions ------------------------------------------------------------------------------------------
+    # --- functions -------------------------------------------------------------------------------------------
     def start(self, pairs: Iterable[Pair], env: dict[str, str] | None = None) -> dict[str, str]:
         """Start every pair's daprd, then its app once the sidecar's components are up; wait until all are healthy.
 
@@ -161,51 +165,92 @@ class Stack:
         SendGrid key) is not waited for: it is returned, pair name -> reason, for the caller to report.
         """
         pairs = list(pairs)
-        binary = daprd.ensure()
-        tokens = self.tokens()
-        started: list[tuple[Pair, int]] = []
-        for p in pairs:
-            pid = procs.spawn(
-                self.daprd_cmd(binary, p),
-                name=f"{p.name}.daprd",
-                pid_dir=self.pid_dir,
-                log=self.daprd_log(p),
-                env={**os.environ, **tokens, **daprd.HOST_ENV},
-                cwd=ROOT,
-            )
-            started.append((p, pid))
+        self.tokens()  # made even when no pair starts here (`dapr run -f .` starts them): tokens.env is sourced
+        started = [(p, self.start_daprd(p)) for p in pairs]
         for p, pid in started:
-            procs.wait_for(
-                f"daprd of {p.name} (components ready on :{p.http_port})",
-                lambda p=p: procs.http_status(f"{p.http_url}/v1.0/healthz/outbound") == 204,
-                timeout=START_TIMEOUT_S,
-                pid=pid,
-                log=self.daprd_log(p),
-            )
-        apps = [(p, self._start_app(p, tokens, env or {})) for p in pairs]
-        auth = {"dapr-api-token": tokens["DAPR_API_TOKEN"]}
+            self.wait_daprd(p, pid)
+        apps = [(p, self.start_app(p, env or {})) for p in pairs]
         not_ready: dict[str, str] = {}
         for p, pid in apps:
-            procs.wait_for(
-                f"{p.name}: app answering /healthz on :{p.app_port}",
-                lambda p=p: _readiness(p) is not None,
-                timeout=START_TIMEOUT_S,
-                pid=pid,
-                log=self.app_log(p),
-            )
-            reason = _readiness(p)
-            if reason and reason != DATABASE_DOWN:
+            reason = self.wait_app(p, pid)
+            if reason:
                 not_ready[p.name] = reason
-                continue
-            # Reachable through its own daprd: only once daprd's app health probe has passed does it forward calls.
-            procs.wait_for(
-                f"{p.name}: app on :{p.app_port} healthy through daprd :{p.http_port}",
-                lambda p=p: procs.http_status(f"{p.http_url}/v1.0/invoke/{p.function}/method/healthz", auth) == 200,
-                timeout=START_TIMEOUT_S,
-                pid=pid,
-                log=self.app_log(p),
-            )
         return not_ready
+
+    def start_daprd(self, p: Pair) -> int:
+        """Spawn the pair's daprd (also to restart it, as an orchestrator would); returns its pid."""
+        return procs.spawn(
+            self.daprd_cmd(daprd.ensure(), p),
+            name=f"{p.name}.daprd",
+            pid_dir=self.pid_dir,
+            log=self.daprd_log(p),
+            env={**os.environ, **self.tokens(), **daprd.HOST_ENV},
+            cwd=ROOT,
+        )
+
+    def wait_daprd(self, p: Pair, pid: int) -> None:
+        procs.wait_for(
+            f"daprd of {p.name} (components ready on :{p.http_port})",
+            lambda: procs.http_status(f"{p.http_url}/v1.0/healthz/outbound") == 204,
+            timeout=START_TIMEOUT_S,
+            pid=pid,
+            log=self.daprd_log(p),
+        )
+
+    def start_app(self, p: Pair, extra: dict[str, str]) -> int:
+        """Spawn the pair's app under gunicorn (also to restart it beside a running daprd); returns its pid."""
+        # What daprd's health probe has seen so far: wait_app waits for a healthy probe of THIS app.
+        self._probes_before[p.name] = _healthy_probes(p) or 0.0
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # the URL comes from the secret store
+        env.update(self.tokens())
+        env.update(
+            {
+                "APP_HOST": "127.0.0.1",
+                "APP_PORT": str(p.app_port),
+                "DAPR_HTTP_PORT": str(p.http_port),
+                "DAPR_GRPC_PORT": str(p.grpc_port),
+                "TODO_DATA_DIR": str(self.data_dir),
+                "WEB_CONCURRENCY": "1",
+                "GUNICORN_THREADS": "4",
+            }
+        )
+        env.update(extra)
+        cmd = gunicorn_argv(p.function, (sys.executable, "-m", "gunicorn"))
+        return procs.spawn(cmd, name=f"{p.name}.app", pid_dir=self.pid_dir, log=self.app_log(p), env=env, cwd=ROOT)
+
+    def wait_app(self, p: Pair, pid: int) -> str | None:
+        """Wait until daprd forwards calls to the app; None then, or the reason an app gives for not being ready
+        that waiting cannot fix (it is not waited for)."""
+        procs.wait_for(
+            f"{p.name}: app answering /healthz on :{p.app_port}",
+            lambda: _readiness(p) is not None,
+            timeout=START_TIMEOUT_S,
+            pid=pid,
+            log=self.app_log(p),
+        )
+        reason = _readiness(p)
+        if reason and reason != DATABASE_DOWN:
+            return reason
+        # Not through daprd yet: until its health probe (every 5 s) has seen the app healthy, daprd answers an
+        # invocation with a 500, which its retries repeat and the app's circuit breaker counts. Six in a row
+        # opened it for 30 s, and the start (or a restart under load) then ran past START_TIMEOUT_S.
+        baseline = self._probes_before.pop(p.name, 0.0)
+        procs.wait_for(
+            f"{p.name}: daprd's health probe of the app on :{p.app_port} passing",
+            lambda: _probed_healthy(p, baseline),
+            timeout=START_TIMEOUT_S,
+            pid=pid,
+            log=self.app_log(p),
+        )
+        auth = {"dapr-api-token": self.tokens()["DAPR_API_TOKEN"]}
+        procs.wait_for(
+            f"{p.name}: app on :{p.app_port} healthy through daprd :{p.http_port}",
+            lambda: procs.http_status(f"{p.http_url}/v1.0/invoke/{p.function}/method/healthz", auth) == 200,
+            timeout=START_TIMEOUT_S,
+            pid=pid,
+            log=self.app_log(p),
+        )
+        return None
 
     def daprd_cmd(self, binary: Path, p: Pair) -> list[str]:
         flags: dict[str, Any] = {
@@ -230,24 +275,6 @@ class Stack:
         for k, v in flags.items():
             cmd += [f"--{k}", str(v)]
         return cmd
-
-    def _start_app(self, p: Pair, tokens: dict[str, str], extra: dict[str, str]) -> int:
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # the URL comes from the secret store
-        env.update(tokens)
-        env.update(
-            {
-                "APP_HOST": "127.0.0.1",
-                "APP_PORT": str(p.app_port),
-                "DAPR_HTTP_PORT": str(p.http_port),
-                "DAPR_GRPC_PORT": str(p.grpc_port),
-                "TODO_DATA_DIR": str(self.data_dir),
-                "WEB_CONCURRENCY": "1",
-                "GUNICORN_THREADS": "4",
-            }
-        )
-        env.update(extra)
-        cmd = gunicorn_argv(p.function, (sys.executable, "-m", "gunicorn"))
-        return procs.spawn(cmd, name=f"{p.name}.app", pid_dir=self.pid_dir, log=self.app_log(p), env=env, cwd=ROOT)
 
     def daprd_log(self, p: Pair) -> Path:
         return self.log_dir / f"{p.name}.daprd.log"
@@ -301,3 +328,26 @@ def _readiness(p: Pair) -> str | None:
     if not isinstance(body, dict):
         return None
     return "" if resp.status == 200 else str(body.get("reason") or "not ready")
+
+
+_PROBES = re.compile(r'^dapr_http_healthprobes_completed_count\{[^}]*status="200"[^}]*\} (\S+)$', re.M)
+
+
+def _healthy_probes(p: Pair) -> float | None:
+    """How many of daprd's health probes of the app passed (its metrics); None when daprd exports no such count."""
+    try:
+        resp = urllib3.request("GET", f"http://127.0.0.1:{p.metrics_port}/metrics", timeout=2.0, retries=False)
+    except urllib3.exceptions.HTTPError:
+        return None
+    text = resp.data.decode(errors="replace") if resp.status == 200 else ""
+    found = _PROBES.findall(text)
+    return sum(float(v) for v in found) if found else None
+
+
+def _probed_healthy(p: Pair, baseline: float) -> bool:
+    count = _healthy_probes(p)
+    if count is None and procs.http_status(f"http://127.0.0.1:{p.metrics_port}/metrics") == 200:
+        # A daprd that does not export the count (another version, on PATH): give it one probe interval.
+        time.sleep(daprd.HEALTH_PROBE_INTERVAL_S)
+        return True
+    return count is not None and count > baseline

@@ -42,7 +42,8 @@ def replan(tx: Tx, task_id: UUID, due_at: datetime | None, now: datetime) -> Non
         )
         return
     tx.execute(
-        f"UPDATE reminders SET remind_at = %s - before, state = 'pending', claimed_at = NULL, updated_at = %s"
+        f"UPDATE reminders SET remind_at = %s - before, state = 'pending', claimed_at = NULL, retry_at = NULL,"
+        f" updated_at = %s"
         f" WHERE task_id = %s AND {_LIVE} AND before IS NOT NULL",
         (due_at, now, task_id),
     )
@@ -63,28 +64,52 @@ def cancel_pending(tx: Tx, task_id: UUID, now: datetime) -> int:
     return cur.rowcount
 
 
-def claim_due(tx: Tx, now: datetime, limit: int) -> list[Row]:
-    """Claim up to `limit` due reminders that no other claimant holds.
+def claim_due(tx: Tx, now: datetime, limit: int, lease: timedelta) -> list[Row]:
+    """Claim up to `limit` due reminders that no other claimant holds; each may be claimed again after `lease`.
 
     The inner SELECT walks the partial index of pending `remind_at` and stops after `limit` rows, so the
     cost follows the number due. SKIP LOCKED lets concurrent claimants take disjoint batches; the outer
     `state = 'pending'` re-check makes the UPDATE conditional even if a row changed after it was read.
     """
     return tx.all(
-        "UPDATE reminders r SET state = 'claimed', claimed_at = %(now)s, attempts = r.attempts + 1,"
-        " updated_at = %(now)s"
+        "UPDATE reminders r SET state = 'claimed', claimed_at = %(now)s, retry_at = %(retry)s,"
+        " attempts = r.attempts + 1, updated_at = %(now)s"
         " FROM (SELECT id FROM reminders WHERE state = 'pending' AND remind_at <= %(now)s"
         "       ORDER BY remind_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED) due"
         " WHERE r.id = due.id AND r.state = 'pending'"
         " RETURNING r.id, r.task_id, r.user_id, r.remind_at",
-        {"now": now, "limit": limit},
+        {"now": now, "limit": limit, "retry": now + lease},
+    )
+
+
+def reclaim(tx: Tx, now: datetime, limit: int, lease: timedelta) -> list[Row]:
+    """Claim again up to `limit` claimed reminders whose `retry_at` has passed: deferred after a transient mail
+    failure, or claimed a lease ago with nothing since (the event was lost). The same partial-index walk and
+    SKIP LOCKED as `claim_due`; a reminder send-reminder holds locked is skipped, and one it has sent meanwhile
+    no longer matches. A second event for one reminder is harmless: the sender locks the row and sends once."""
+    return tx.all(
+        "UPDATE reminders r SET claimed_at = %(now)s, retry_at = %(retry)s, attempts = r.attempts + 1,"
+        " updated_at = %(now)s"
+        " FROM (SELECT id FROM reminders WHERE state = 'claimed' AND retry_at <= %(now)s"
+        "       ORDER BY retry_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED) due"
+        " WHERE r.id = due.id AND r.state = 'claimed'"
+        " RETURNING r.id, r.task_id, r.user_id, r.remind_at",
+        {"now": now, "limit": limit, "retry": now + lease},
+    )
+
+
+def defer(tx: Tx, reminder_id: UUID, now: datetime, retry_at: datetime, reason: str) -> None:
+    """The provider refused for the moment: still claimed, to be claimed again at `retry_at`."""
+    tx.execute(
+        "UPDATE reminders SET retry_at = %s, last_error = %s, updated_at = %s WHERE id = %s",
+        (retry_at, reason[:1000], now, reminder_id),
     )
 
 
 def lock_for_send(tx: Tx, reminder_id: UUID) -> Row | None:
     """The reminder with its task and owner, locked so that one sender at a time decides about it."""
     return tx.one(
-        "SELECT r.id, r.task_id, r.user_id, r.remind_at, r.state, r.before,"
+        "SELECT r.id, r.task_id, r.user_id, r.remind_at, r.state, r.before, r.attempts,"
         " t.title, t.description, t.due_at, t.timezone AS task_timezone, t.status AS task_status,"
         " t.deleted_at, u.email, u.timezone AS user_timezone"
         " FROM reminders r JOIN tasks t ON t.id = r.task_id LEFT JOIN users u ON u.id = r.user_id"

@@ -69,7 +69,7 @@ def test_jwt_key_comes_from_the_local_file_secret_store(real_dapr: RealDapr):
     forged = "Bearer " + jwt.encode({"sub": "mallory"}, "not-the-key-" * 4, algorithm="HS256")
     resp = sidecar.call("GET", "/v1.0/invoke/todo-api/method/api/tasks", headers={"Authorization": forged})
     assert resp.status == 401
-    # appRetry's `matching` keeps daprd from retrying a refusal (without it, every 4xx is retried 3 times).
+    # daprd does not retry a refusal: todo-api has no retry policy, and elsewhere appRetry's `matching` spares it.
     log = real_dapr.stack.daprd_log(real_dapr.pairs("todo-api")[0]).read_text()
     assert "todo-api:api/tasks]. Retrying" not in log
     assert _create_task(real_dapr, "signed with the served key")["title"] == "signed with the served key"

@@ -6,12 +6,30 @@ claim is skipped, transient faults are retried, and what can never be sent is fa
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+import pytest
+
+from functions.context import Context
+from functions.domain.events import ReminderDueData
+from functions.errors import Rejected
+from functions.reminder_check import CheckRun, check_reminders
+from functions.send_reminder import send_reminder
 from tests.support import reminders as rs
-from tests.support.handlers import complete, count, create, delete, get, query, update
+from tests.support.handlers import (
+    complete,
+    count,
+    create,
+    delete,
+    get,
+    helpers_with_clock,
+    query,
+    update,
+    with_settings,
+)
 
 
 def test_completing_between_claim_and_send_sends_nothing(rt, sink):
@@ -42,26 +60,65 @@ def test_moving_due_at_after_the_claim_skips_the_stale_event_and_plans_the_new_t
     assert rs.check(rt).claimed == 0  # not due yet at its new time
 
 
-def test_429_and_5xx_are_retried_and_leave_the_reminder_claimed(rt, sink):
+def test_429_and_5xx_defer_the_reminder_and_a_later_check_claims_it_again(rt, sink):
     rs.due_task(rt)
     rs.check(rt)
     (event,) = rs.due_events(rt)
-    for status in (429, 500, 503):
+    sink.rule = lambda _b: 503
+    # Acknowledged (not retried through Kafka, which holds the partition and ends in the dead-letter topic):
+    # the reminder stays claimed, to be claimed again after a back-off.
+    assert rs.deliver(rt, event, attempts=1) == "SUCCESS"
+    row = query(rt, "select state, attempts, retry_at, last_error from reminders")[0]
+    assert row["state"] == "claimed" and "503" in row["last_error"]
+    assert row["retry_at"] - rs.now() > timedelta(seconds=30)  # the first back-off, reminder_retry_seconds
+    assert rs.check(rt).claimed == 0  # not before its retry time
+    for status, hours in ((429, 1), (500, 2)):
         sink.rule = lambda _b, s=status: s
-        assert rs.deliver(rt, event, attempts=1) == "RETRY"
-    assert query(rt, "select state from reminders")[0]["state"] == "claimed"
-    assert count(rt, "inbox", "consumer = 'send-reminder'") == 0
+        at = helpers_with_clock(rt, "reminder-check", rs.now() + timedelta(hours=hours))
+        assert check_reminders(CheckRun(), at, Context(function="reminder-check")).claimed == 1
+        assert rs.deliver(rt, rs.due_events(rt)[-1], attempts=1) == "SUCCESS"
+    assert query(rt, "select attempts from reminders")[0]["attempts"] == 3
     sink.rule = lambda _b: 202
-    assert rs.deliver(rt, event) == "SUCCESS"
-    assert len(sink.accepted()) == 1
+    assert rs.deliver(rt, event) == "SUCCESS"  # a redelivery of the first event: a duplicate, nothing sent
+    at = helpers_with_clock(rt, "reminder-check", rs.now() + timedelta(hours=3))
+    assert check_reminders(CheckRun(), at, Context(function="reminder-check")).claimed == 1
+    assert rs.deliver(rt, rs.due_events(rt)[-1]) == "SUCCESS"
+    assert len(sink.accepted()) == 1 and query(rt, "select state from reminders")[0]["state"] == "sent"
 
 
-def test_a_bad_key_is_retried_not_blamed_on_the_reminder(rt, sink):
+def test_a_reminder_refused_for_the_moment_too_often_fails_and_is_dropped(rt, sink):
+    rs.due_task(rt)
+    rs.check(rt)
+    sink.rule = lambda _b: 503
+    (event,) = rs.due_events(rt)
+    deps = with_settings(rt.deps["send-reminder"], reminder_max_attempts=1)
+    with pytest.raises(Rejected, match="gave up after 1 attempts"):  # a DROP, with the reason
+        send_reminder(ReminderDueData.model_validate(event["data"]), deps, Context(function="send-reminder"))
+    row = query(rt, "select state, last_error from reminders")[0]
+    assert row["state"] == "failed" and "503" in row["last_error"]
+    assert count(rt, "outbox", "event->'data'->>'action' = 'reminder.failed'") == 1
+
+
+def test_a_bad_key_defers_the_reminder_rather_than_blame_it(rt, sink):
     rs.due_task(rt)
     rs.check(rt)
     sink.rule = lambda _b: 401
-    assert rs.deliver(rt, rs.due_events(rt)[0], attempts=1) == "RETRY"
-    assert query(rt, "select state from reminders")[0]["state"] == "claimed"
+    assert rs.deliver(rt, rs.due_events(rt)[0], attempts=1) == "SUCCESS"
+    row = query(rt, "select state, last_error from reminders")[0]
+    assert row["state"] == "claimed" and "credentials" in row["last_error"]
+
+
+def test_a_claim_whose_event_was_lost_is_claimed_again_after_its_lease(rt, sink):
+    task = rs.due_task(rt)
+    assert rs.check(rt).claimed == 1  # its event is lost: never delivered (dead-lettered, say)
+    assert rs.check(rt).claimed == 0
+    lease = timedelta(seconds=rt.deps["reminder-check"].settings.reminder_claim_lease_seconds)
+    at = helpers_with_clock(rt, "reminder-check", rs.now() + lease + timedelta(seconds=1))
+    assert check_reminders(CheckRun(), at, Context(function="reminder-check")).claimed == 1
+    first, second = rs.due_events(rt)
+    assert first["id"] != second["id"] and first["data"] == second["data"]
+    assert [rs.deliver(rt, e) for e in (second, first)] == ["SUCCESS", "SUCCESS"]
+    assert sink.accepted() == {str(task.reminders[0].id): 1}
 
 
 def test_a_rejected_address_marks_the_reminder_failed_audits_and_drops(rt, sink):

@@ -16,7 +16,7 @@ import signal
 import pytest
 import urllib3
 
-from bindings.devstack.plan import Pair
+from bindings.manifests.port_plan import Pair
 from tests.dapr.harness import RealDapr, eventually
 
 pytestmark = pytest.mark.dapr

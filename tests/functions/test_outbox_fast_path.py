@@ -4,7 +4,7 @@ test_broker_down.py shows why on the real runtime); outbox-relay publishes what 
 from __future__ import annotations
 
 from bindings.wiring import make_deps
-from tests.functions.helpers import api, count, create, outbox_rows, with_settings
+from tests.support.handlers import api, count, create, outbox_rows, with_settings
 
 
 class Broker:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bindings.triggers import FUNCTIONS, Cron, Invoke
+from bindings.table import FUNCTIONS
+from bindings.triggers import Cron, Invoke
 from tests.faults.faults import Fault
 from tests.faults.snapshot import Snapshot
 from tests.faults.workload import Plan

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bindings.devstack import kafka
-from bindings.triggers import FUNCTIONS
+from bindings.table import FUNCTIONS
 
 EVENT_TOPICS = ("task-events", "reminders", "audit-logs")
 

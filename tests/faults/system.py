@@ -26,10 +26,11 @@ import urllib3
 from bindings import auth
 from bindings.devstack import procs
 from bindings.devstack.cache import write_private
-from bindings.devstack.plan import Pair, dynamic_plan
+from bindings.devstack.plan import dynamic_plan
 from bindings.devstack.stack import Stack
 from bindings.embedded.secrets import FileSecrets
-from bindings.triggers import FUNCTIONS
+from bindings.manifests.port_plan import Pair
+from bindings.table import FUNCTIONS
 from functions.settings import Settings
 from tests.support import postgres_restart, sendgrid_sink
 

@@ -19,7 +19,7 @@ def subscriptions() -> dict[str, set[str]]:
     """Consumer group (= the app id: no component sets consumerGroup) -> the topics it consumes."""
     groups: dict[str, set[str]] = {}
     for fn in FUNCTIONS.values():
-        topics = {s["topic"] for s in fn.subscriptions()}
+        topics = {s["topic"] for s in fn.trigger.subscriptions()}
         if topics:
             groups[fn.name] = topics
     return groups

@@ -79,7 +79,7 @@ def _short_layout(started_at: float) -> tuple[float, list[Fault]]:
 def short() -> Profile:
     """70-106 s of workload: each fault of the infrastructure and the processes alone, and around the run's
     reminder tick a mail outage, a paused and a crashed mail consumer, and the broker and database together."""
-    return Profile("short", rate=5.0, users=8, settle_s=150.0, layout=_short_layout)
+    return Profile("short", rate=5.0, users=8, settle_s=200.0, layout=_short_layout)
 
 
 # The long run rotates the process faults over the functions, so each kind meets several of them.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 from bindings.devstack import kafka
@@ -9,6 +10,7 @@ from tests.faults import ledger
 from tests.faults.system import System
 
 POLL_S = 3.0
+REPORT_S = 20.0
 
 # Each query counts work still in flight; all must reach 0. They read state only, so a lost item does not
 # hold the wait up for long: it is the checker's to find, the wait merely ends at its bound.
@@ -50,10 +52,13 @@ def lagging(system: System) -> dict[str, int]:
 
 def wait(system: System, run: str, timeout_s: float) -> tuple[float, dict[str, int]]:
     """Seconds it took to settle, and what was still in flight when it did not (empty when it did)."""
-    began = time.monotonic()
+    began = said = time.monotonic()
     while True:
         left = pending(system, run) or lagging(system)
         elapsed = time.monotonic() - began
         if not left or elapsed > timeout_s:
             return elapsed, left
+        if time.monotonic() >= said + REPORT_S:  # what the wait is for, when it takes a while
+            said = time.monotonic()
+            print(f"chaos: settling for {elapsed:.0f} s: {left}", file=sys.stderr, flush=True)
         time.sleep(POLL_S)

@@ -96,11 +96,12 @@ def recovery(fault: Fault, found: dict[str, list[Item]]) -> dict[str, Any]:
     return row
 
 
-def series(plan: Plan, found: dict[str, list[Item]], end: float) -> dict[str, list[float]]:
+def series(plan: Plan, found: dict[str, list[Item]], end: float) -> dict[str, list[float | None]]:
     """Per second of the run: acknowledged requests, unanswered or failed ones, deliveries, mails, and the
     largest event-delivery lag and reminder lag of the things done in that second."""
     bins = int(end) + 1
-    out = {k: [0.0] * bins for k in ("acks", "failures", "deliveries", "mails", "event_lag", "reminder_lag")}
+    out: dict[str, list[float | None]] = {k: [0.0] * bins for k in ("acks", "failures", "deliveries", "mails")}
+    out |= {k: [None] * bins for k in ("event_lag", "reminder_lag")}  # None: nothing done in that second
     for r in plan.requests:
         if r.done is not None and 0 <= r.done < bins and not r.refused:
             out["acks" if r.acknowledged else "failures"][int(r.done)] += 1
@@ -108,7 +109,7 @@ def series(plan: Plan, found: dict[str, list[Item]], end: float) -> dict[str, li
         for i in found.get(key, []):
             if 0 <= i.done < bins:
                 out["deliveries" if key == "events" else "mails"][int(i.done)] += 1
-                out[lag_key][int(i.done)] = max(out[lag_key][int(i.done)], i.done - i.origin)
+                out[lag_key][int(i.done)] = max(out[lag_key][int(i.done)] or 0.0, i.done - i.origin)
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ def draw(record: dict[str, Any], target: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    s = record["series"]
+    s = {k: [math.nan if v is None else v for v in values] for k, values in record["series"].items()}
     t = list(range(len(s["acks"])))
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 5.6), sharex=True, dpi=80)
     top.plot(t, s["acks"], label="requests acknowledged/s", lw=1)
@@ -30,7 +31,7 @@ def draw(record: dict[str, Any], target: Path) -> Path:
     top.plot(t, s["deliveries"], label="events delivered/s", lw=1, color="tab:green")
     top.plot(t, s["mails"], label="mails accepted/s", lw=1, color="tab:gray")
     top.set_ylabel("per second")
-    bottom.plot(t, s["event_lag"], label="event delivery lag (max in second)", lw=1, color="tab:green")
+    bottom.plot(t, s["event_lag"], ".", ms=3, label="event delivery lag (max in second)", color="tab:green")
     bottom.plot(t, s["reminder_lag"], "o", ms=2, label="reminder lag after due time", color="tab:gray")
     bottom.set_ylabel("seconds")
     bottom.set_xlabel(f"seconds into the run ({record['profile']} profile, {record['duration_s']:.0f} s of workload)")

@@ -82,8 +82,13 @@ def _actions(system: System, weather: MailWeather, fault: Fault) -> tuple[Callab
     if kind == "pause":
         assert pair
         return (lambda: system.pause(f"{pair.name}.daprd")), (lambda: system.resume(f"{pair.name}.daprd"))
-    if kind in ("mail-flaky", "mail-bounce"):
-        return (lambda: None), (lambda: None)  # the sink's MailWeather applies them all along
+    if kind == "mail-flaky":
+        # Lifted when the workload ends, as the other faults are: the run then settles without waiting for the
+        # ticks a mail refused again and again would need.
+        share = weather.share
+        return (lambda: setattr(weather, "share", share)), (lambda: setattr(weather, "share", 0.0))
+    if kind == "mail-bounce":
+        return (lambda: None), (lambda: None)  # a bad address stays bad: the sink's MailWeather refuses it all along
     if kind == "mail-outage":
         return (lambda: setattr(weather, "outage", True)), (lambda: setattr(weather, "outage", False))
     raise ValueError(f"unknown fault kind {kind!r}")

@@ -94,12 +94,26 @@ def _actions(system: System, weather: MailWeather, fault: Fault) -> tuple[Callab
     raise ValueError(f"unknown fault kind {kind!r}")
 
 
+def _resource(fault: Fault) -> str | None:
+    """What the fault takes down, for the faults that restart something: two of them on the same thing never
+    overlap (a second broker kill while the first restart is under way would kill the new process and fail
+    that restart, which no orchestrator does to itself). The later one waits and its `started` says when."""
+    if fault.kind in ("kafka-kill", "postgres-restart"):
+        return fault.kind
+    if fault.kind in ("app-kill", "worker-kill"):
+        return f"{fault.target}.app"
+    if fault.kind in ("daprd-kill", "pause"):
+        return f"{fault.target}.daprd"
+    return None
+
+
 class Injector:
     def __init__(self, system: System, weather: MailWeather, faults: list[Fault]) -> None:
         self.system = system
         self.weather = weather
         self.faults = faults
         self.threads: list[threading.Thread] = []
+        self.locks = {r: threading.Lock() for f in faults if (r := _resource(f))}
 
     def start(self, origin: float) -> None:
         """`origin`: time.monotonic() of the workload's offset 0."""
@@ -118,8 +132,15 @@ class Injector:
         return self.faults
 
     def _run(self, fault: Fault, origin: float) -> None:
-        inject, lift = _actions(self.system, self.weather, fault)
+        resource = _resource(fault)
         time.sleep(max(0.0, fault.at - (time.monotonic() - origin)))
+        if resource is None:
+            return self._strike(fault, origin)
+        with self.locks[resource]:
+            return self._strike(fault, origin)
+
+    def _strike(self, fault: Fault, origin: float) -> None:
+        inject, lift = _actions(self.system, self.weather, fault)
         try:
             fault.started = time.monotonic() - origin
             detail = inject()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from tests.faults.faults import Fault
 
-MAIL_TRANSIENT_SHARE = 0.3  # of the mails, refused with 503 or 429 throughout the run
+MAIL_TRANSIENT_SHARE = 0.3  # of the reminders, whose first mail is refused with 503 or 429 (faults.MailWeather)
 
 Layout = Callable[[float], tuple[float, list[Fault]]]  # the run's start (time.time()) -> (duration, faults)
 
@@ -39,7 +39,12 @@ def first_tick(started_at: float, after: float) -> float:
 def _background(duration_s: float) -> list[Fault]:
     """Faults that last the whole run: recorded with the others, applied by the sink (faults.MailWeather)."""
     return [
-        Fault("mail-flaky", 0.0, duration_s, detail=f"{MAIL_TRANSIENT_SHARE:.0%} of mails answered 503 or 429"),
+        Fault(
+            "mail-flaky",
+            0.0,
+            duration_s,
+            detail=f"the first mail of {MAIL_TRANSIENT_SHARE:.0%} of the reminders answered 503 or 429",
+        ),
         Fault("mail-bounce", 0.0, duration_s, detail="one user's address answered 400 for good"),
     ]
 

@@ -34,6 +34,7 @@ def _restart(real_dapr: RealDapr, down_s: float = 0.5) -> None:
 
 def test_after_a_restart_the_first_requests_find_the_database_back(real_dapr: RealDapr):
     user = f"pg-{uuid.uuid4().hex[:8]}"
+    real_dapr.pairs("todo-api")  # started here, once: RealDapr is not thread-safe, six threads would start six
     threads = [
         threading.Thread(
             target=real_dapr.api, args=("POST", "api/tasks", {"title": f"warm {i}"}), kwargs={"user": user}

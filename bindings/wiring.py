@@ -57,6 +57,8 @@ def settings_from_env(
         ("conversation_max_messages", "CONVERSATION_MAX_MESSAGES"),
         ("conversation_max_content_chars", "CONVERSATION_MAX_CONTENT_CHARS"),
         ("mail_sink", "MAIL_SINK"),
+        ("reminder_retry_seconds", "REMINDER_RETRY_SECONDS"),
+        ("reminder_retry_max_seconds", "REMINDER_RETRY_MAX_SECONDS"),
     ):
         if env.get(var):
             values[name] = env[var]

@@ -46,6 +46,9 @@ class Database:
             min_size=min_size,
             max_size=max_size,
             kwargs={"row_factory": dict_row, "autocommit": True},
+            # A connection is checked (an empty query) as it leaves the pool: after the server restarted, the
+            # ones it closed are replaced there rather than failing a request each, as if it were still down.
+            check=ConnectionPool.check_connection,
             name=name,
             open=False,
             timeout=10,

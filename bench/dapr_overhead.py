@@ -7,6 +7,7 @@ yields a `SidecarPair`:
 - `app_port`: the app's own port. The direct path: no sidecar on the way in, but publish, state and
   secrets still go through daprd (to Kafka and PostgreSQL), as in a pod;
 - `dapr_http_port`: daprd's HTTP port; the sidecar path is `POST /v1.0/invoke/<function>/method/api/tasks`;
+- `dapr_grpc_port`: daprd's gRPC port, which the Dapr SDK's client speaks to (bench/sdk.py);
 - `headers(via_sidecar)`: what each request needs besides the bearer (`dapr-api-token`);
 - `bearer(user)`: Authorization and Content-Type headers, signed with the key the stack's secret store serves.
 
@@ -36,6 +37,7 @@ DAPR_PUBLISHED_P90_MS = 1.4  # Dapr's own performance page: p90 latency added pe
 class SidecarPair(Protocol):
     app_port: int
     dapr_http_port: int
+    dapr_grpc_port: int
 
     def headers(self, via_sidecar: bool) -> dict[str, str]: ...
 
@@ -63,6 +65,7 @@ class _DevstackPair:
     dapr_http_port: int
     tokens: dict[str, str]
     key: str
+    dapr_grpc_port: int  # the Dapr SDK's (bench/sdk.py)
 
     def headers(self, via_sidecar: bool) -> dict[str, str]:
         # daprd wants its API token; the app, called directly, the app token daprd would have added.
@@ -93,7 +96,7 @@ class DevstackProvider:
             # The stack's own database and secrets; only the bench's settings (log level, rate limit) carry over.
             stack.start(pairs, env={k: v for k, v in env.items() if k not in ("DATABASE_URL", "BENCH_DATA_DIR")})
             key = auth.signing_key(FileSecrets(self.data_dir / "secrets.json"))
-            yield _DevstackPair(pairs[0].app_port, pairs[0].http_port, stack.tokens(), key)
+            yield _DevstackPair(pairs[0].app_port, pairs[0].http_port, stack.tokens(), key, pairs[0].grpc_port)
         finally:
             stack.down()
 

@@ -178,6 +178,72 @@ def dapr_figures(d: dict[str, Any]) -> list[Figure]:
     ]
 
 
+def sdk_figures(d: dict[str, Any]) -> list[Figure]:
+    """The Dapr SDK against the HTTP port (bench/sdk.py): each call, then cold start and memory per function."""
+    if "skipped" in d:
+        return [Figure("Dapr SDK vs HTTP port", None, "x", note="skipped: " + d["skipped"])]
+    from bindings.sidecar_choice import SIDECAR_CALLS
+
+    figs = []
+    for call, c in d["calls"].items():
+        port, sdk = c["port"], c["sdk"]
+        note = (
+            f"p90 {sdk['p90_ms']:.2f}/{port['p90_ms']:.2f}, p99 {sdk['p99_ms']:.2f}/{port['p99_ms']:.2f} ms,"
+            f" CPU {sdk['cpu_us']:.0f}/{port['cpu_us']:.0f} us (SDK/port); cheaper: {c['cheaper']}"
+        )
+        # The check is the table's: does bindings/sidecar_choice.py put this call where this run found it cheaper?
+        chosen = SIDECAR_CALLS[call]
+        agrees = chosen == ("sdk" if c["cheaper"] == "sdk" else "http")
+        figs.append(
+            Figure(
+                f"{call}: SDK vs port",
+                sdk["p50_ms"],
+                "ms p50",
+                port["p50_ms"],
+                c["sdk_over_port_p50"],
+                f"table: {chosen}",
+                agrees,
+                note,
+            )
+        )
+    imported = d["sdk_import"]["median_ms"]
+    figs.append(Figure("import dapr.clients (fresh interpreter)", imported, "ms", note="median of 5", group="sdk"))
+    for name, variants in d["startup"].items():
+        http = variants["http"]
+        for variant in [v for v in ("sdk", "measured") if v in variants]:
+            v = variants[variant]
+            first = ""
+            if v["first_call_ms"]:
+                first = f"; first call {v['first_call_ms']:.0f}/{http['first_call_ms']:.0f} ms"
+            figs.append(
+                Figure(
+                    f"cold start {name} beside daprd, {variant} vs http",
+                    v["median_s"],
+                    "s",
+                    http["median_s"],
+                    v["median_s"] / http["median_s"],
+                    "<= 1.0 s",
+                    v["median_s"] <= 1.0,
+                    f"median of {len(v['cold_start_s'])}{first}",
+                    "sdk",
+                )
+            )
+            figs.append(
+                Figure(
+                    f"memory per worker {name} beside daprd, {variant} vs http",
+                    v["rss_mb"],
+                    "MB",
+                    http["rss_mb"],
+                    v["rss_mb"] / http["rss_mb"],
+                    "<= 80 MB",
+                    v["rss_mb"] <= 80,
+                    "VmRSS after warm-up",
+                    "sdk",
+                )
+            )
+    return figs
+
+
 def _fmt(x: float | None) -> str:
     if x is None:
         return "-"

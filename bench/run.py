@@ -1,7 +1,7 @@
 """`make bench`: every benchmark of issue 8 in one run, each bounded, against one embedded PostgreSQL.
 
 Prints the table of figures, writes bench/results/<date>.json (<date>-quick.json with --quick) and the
-PNG plots beside it. `--only` runs some benchmarks: http, audit, startup, dapr, reminders.
+PNG plots beside it. `--only` runs some benchmarks: http, audit, startup, dapr, reminders, sdk.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from bench import plots, report  # noqa: E402  (after the sys.path line)
 from bench.http_figures import LoadConfig, app_env  # noqa: E402
 
-ALL = ("http", "audit", "startup", "dapr", "reminders")
+ALL = ("http", "audit", "startup", "dapr", "reminders", "sdk")
 MODES = {
     "full": {
         "seconds": 15.0,
@@ -38,6 +38,9 @@ MODES = {
         "path": 2000,
         "starts": 3,
         "bulk": 100,
+        "sdk_rounds": 5,  # bench/sdk.py: rounds of port, SDK, SDK, port blocks
+        "sdk_per_block": 40,  # each call timed this many times per block
+        "sdk_starts": 3,  # cold starts per function and client
     },
     "quick": {
         "seconds": 3.0,
@@ -50,6 +53,9 @@ MODES = {
         "path": 300,
         "starts": 1,
         "bulk": 20,
+        "sdk_rounds": 1,
+        "sdk_per_block": 10,
+        "sdk_starts": 1,
     },
 }
 
@@ -137,6 +143,12 @@ def run(args: argparse.Namespace, work: Path, admin: str) -> tuple[dict[str, Any
         checks = bench_checks(admin, work, list(_sizes(args.reminder_sizes)), m["repeats"])
         results["reminders"] = {"check": checks, "path": bench_path(admin, work, m["path"])}
         figures += report.reminder_figures(checks, results["reminders"]["path"])
+    if "sdk" in args.only:
+        from bench.sdk import bench_sdk
+        from bindings.table import FUNCTIONS
+
+        results["sdk"] = bench_sdk(work, m["sdk_rounds"], m["sdk_per_block"], m["sdk_starts"], list(FUNCTIONS))
+        figures += report.sdk_figures(results["sdk"])
     if not args.no_profile and "http" in results:
         from bench.profile import profile_misses
 

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from bindings import cron_route, http_routes, topic_route
 from bindings.observability import configure_logging, metrics, new_trace_id, trace_id, trace_of
+from bindings.openapi import route as openapi_route
 from bindings.outcomes import problem, unexpected
 from bindings.table import get
 from bindings.triggers import Cron, DeadLetterTopics, Function, Invoke, Topic, Trigger, resolve
@@ -93,6 +94,7 @@ def create_app(function: str, deps: Deps | None = None, *, app_token: str | None
     INSTALLERS[type(fn.trigger)](app, fn, deps)
     if fn.adhoc:
         http_routes.install(app, fn, deps, fn.adhoc)
+    openapi_route.install(app, fn, app_token=bool(token))
 
     # "/api//tasks" must not become a redirect to "/api/tasks" (an HTML page): it is a 404 problem.
     app.url_map.merge_slashes = False

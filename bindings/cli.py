@@ -81,7 +81,7 @@ def _provision(p: argparse.ArgumentParser) -> None:
         choices=sorted(TIERS),
         action="append",
         help="only this tier (repeatable): runtime = daprd, Kafka, Dapr CLI; cluster = etcd, kube-apiserver, CRDs;"
-        " observability = promtool",
+        " observability = promtool; contracts = the AsyncAPI 3.0 JSON Schema",
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
 
 from bindings.envelopes import EnvelopeError, load_json, parse_read_time
 from bindings.instrument import measured
@@ -82,6 +83,9 @@ def install(app: Flask, fn: Function, deps: Deps) -> None:
             except (EnvelopeError, ValidationError, FunctionError) as exc:
                 run.outcome = "invalid" if not isinstance(exc, FunctionError) or exc.status < 500 else "error"
                 return problem_for(exc, log, function=fn.name, route=RUN_ROUTE)
+            except HTTPException:
+                run.outcome = "invalid"
+                raise  # a body over MAX_CONTENT_LENGTH: the app's error handler answers 413, not a 500
             except Exception as exc:
                 return unexpected(exc, log, function=fn.name, route=RUN_ROUTE)
             run.outcome = "success"

@@ -8,13 +8,14 @@ todo-api is served at the root; every function is also reachable the way daprd e
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 
 from bindings.app import create_app
 from bindings.embedded.broker import Broker, Deliverer
@@ -24,6 +25,7 @@ from bindings.embedded.state import TableState, component_metadata
 from bindings.outcomes import problem
 from bindings.schedules import cron_components
 from bindings.table import FUNCTIONS, get, path_prefixes
+from bindings.triggers import Function
 from bindings.wiring import embedded_deps
 from functions.deps import Deps
 from functions.errors import Transient
@@ -85,6 +87,8 @@ class Runtime:
 
         def dispatch(environ: dict[str, Any], start_response: Any) -> Any:
             path: str = environ.get("PATH_INFO", "")
+            if path == "/openapi.json":
+                return whole_document(environ, start_response)
             if path.startswith("/v1.0/invoke/"):
                 app_id, _, rest = path[len("/v1.0/invoke/") :].partition("/")
                 method_prefix = "method/"
@@ -100,6 +104,7 @@ class Runtime:
             return apps[owner].wsgi_app(environ, start_response)
 
         prefixes = route_prefixes([name for name in apps if name != "todo-api"])
+        whole_document = openapi_whole([get(name) for name in apps])
         return dispatch
 
     def close(self) -> None:
@@ -108,6 +113,25 @@ class Runtime:
         for thread in self.threads:
             thread.join(timeout=5)
         self.db.close()
+
+
+def openapi_whole(functions: list[Function]) -> Any:
+    """GET /openapi.json: every function's routes at the paths this runtime answers them on (built when first
+    asked). The runtime sets no app token; each function's own document is at its /v1.0/invoke/... path."""
+    built: list[bytes] = []
+
+    def serve(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            refused = problem(405, "Method not allowed", "GET /openapi.json only")
+            refused.headers["Allow"] = "GET, HEAD"
+            return refused(environ, start_response)
+        if not built:
+            from bindings.openapi.document import whole
+
+            built.append(json.dumps(whole(functions, app_token=False)).encode())
+        return Response(built[0], 200, mimetype="application/json")(environ, start_response)
+
+    return serve
 
 
 def route_prefixes(functions: list[str]) -> dict[str, str]:

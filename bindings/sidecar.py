@@ -1,14 +1,13 @@
 """Publish, state, secrets and invoke through daprd's HTTP API (default http://127.0.0.1:3500).
 
-The HTTP API rather than the SDK's gRPC DaprClient: a pooled urllib3 client imports in a few ms
-(grpc + protobuf cost far more at cold start), and it sends `application/cloudevents+json`
-verbatim, which is what keeps our CloudEvent id end to end.
+The hand-written port beside the SDK's gRPC DaprClient (bindings/dapr_client.py); bindings/sidecar_choice.py says
+which of the two serves each call. A pooled urllib3 client imports in a few ms (grpc + protobuf cost far more at
+cold start), and it sends `application/cloudevents+json` verbatim, which keeps our CloudEvent id end to end.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from typing import Any
 from urllib.parse import quote
@@ -196,34 +195,23 @@ def _state_request(key: str, value: Any, etag: str | None, first_write: bool, tt
 
 
 class SidecarSecrets:
-    """Secrets with a short cache: a hot path never waits on the store, a rotation lands within `ttl`."""
+    """One secret per call, uncached: the wiring wraps it in bindings.secret_cache.CachedSecrets."""
 
-    def __init__(self, sidecar: Sidecar, store: str, ttl: float = 60.0) -> None:
+    def __init__(self, sidecar: Sidecar, store: str) -> None:
         self.sidecar = sidecar
         self.store = store
-        self.ttl = ttl
-        self._cache: dict[str, tuple[float, dict[str, str]]] = {}
-        self._lock = threading.Lock()
 
     def get(self, name: str) -> dict[str, str]:
-        now = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(name)
-        if hit and now - hit[0] < self.ttl:
-            return hit[1]
         resp = self.sidecar.call("GET", f"/v1.0/secrets/{self.store}/{quote(name, safe='')}")
         if resp.status == 204 or _secret_not_found(resp):
-            values: dict[str, str] = {}
-        elif resp.status == 200:
-            values = json.loads(resp.data)
-        elif resp.status == 403:
+            return {}
+        if resp.status == 200:
+            values: dict[str, str] = json.loads(resp.data)
+            return values
+        if resp.status == 403:
             # The function's Configuration scopes the store to its declared secrets (bindings/table.py).
             raise Transient(f"secret store {self.store!r} refused {name!r}: not in this sidecar's secret scopes")
-        else:
-            raise Transient(f"secret store {self.store!r} answered HTTP {resp.status} for {name!r}")
-        with self._lock:
-            self._cache[name] = (now, values)
-        return values
+        raise Transient(f"secret store {self.store!r} answered HTTP {resp.status} for {name!r}")
 
 
 def _secret_not_found(resp: urllib3.BaseHTTPResponse) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bindings.triggers import Bulk, Cron, DeadLetterTopics, Function, Invoke, Route, Serving, Topic
 from functions.domain.dead_letters import dead_letter_topic
-from functions.domain.events import TOPICS
+from functions.domain.events import AUDIT_TYPE, REMINDER_DUE_TYPE, TASK_TYPES, TOPICS, task_type
 from functions.secret_catalogue import DATABASE, JWT, SENDGRID, secret
 
 
@@ -44,6 +44,7 @@ FUNCTIONS: dict[str, Function] = declare(
         secrets=(DATABASE, JWT),
         serving=Serving(workers=1, threads=4),  # measured: bench/serving.py, docs/performance.md
         summary="Task CRUD, search/filter/sort, complete/reopen, profile, audit query",
+        publishes=(*TASK_TYPES, AUDIT_TYPE),
         trigger=Invoke(
             routes=(
                 Route(
@@ -51,6 +52,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks",
                     "functions.todo_api.tasks:create_task",
                     "functions.domain.tasks:CreateTask",
+                    summary="Create a task (with its reminders and recurrence)",
                     status=201,
                 ),
                 Route(
@@ -58,6 +60,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks",
                     "functions.todo_api.tasks:list_tasks",
                     "functions.domain.tasks:TaskQuery",
+                    summary="List the caller's tasks: filter, search, sort, page",
                     source="query",
                 ),
                 Route(
@@ -65,6 +68,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks/<id>",
                     "functions.todo_api.tasks:get_task",
                     "functions.domain.tasks:TaskRef",
+                    summary="Read one task",
                     source="none",
                 ),
                 Route(
@@ -72,12 +76,15 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks/<id>",
                     "functions.todo_api.tasks:update_task",
                     "functions.domain.tasks:UpdateTask",
+                    summary="Change some fields of a task; `null` clears an optional one",
+                    errors=(409,),  # the series fields of an instance that is not its series' latest
                 ),
                 Route(
                     "DELETE",
                     "/api/tasks/<id>",
                     "functions.todo_api.tasks:delete_task",
                     "functions.domain.tasks:TaskRef",
+                    summary="Delete a task (soft); its pending reminders are cancelled",
                     status=204,
                     source="none",
                 ),
@@ -86,6 +93,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks/<id>/complete",
                     "functions.todo_api.tasks:complete_task",
                     "functions.domain.tasks:TaskRef",
+                    summary="Mark a task done (idempotent); a recurring one spawns its next instance",
                     source="none",
                 ),
                 Route(
@@ -93,6 +101,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks/<id>/reopen",
                     "functions.todo_api.tasks:reopen_task",
                     "functions.domain.tasks:TaskRef",
+                    summary="Mark a done task open again (idempotent)",
                     source="none",
                 ),
                 Route(
@@ -100,13 +109,16 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/tasks/<id>/occurrences",
                     "functions.todo_api.occurrences:list_occurrences",
                     "functions.todo_api.occurrences:OccurrenceQuery",
+                    summary="The next occurrences of a recurring task's series",
                     source="query",
+                    errors=(409,),  # a stored rule that can no longer be evaluated
                 ),
                 Route(
                     "GET",
                     "/api/audit",
                     "functions.todo_api.audit:list_audit",
                     "functions.todo_api.audit:AuditQuery",
+                    summary="The caller's audit records, newest first",
                     source="query",
                 ),
                 Route(
@@ -114,6 +126,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/me",
                     "functions.todo_api.me:get_me",
                     "functions.todo_api.me:NoInput",
+                    summary="The caller's profile",
                     source="none",
                 ),
                 Route(
@@ -121,6 +134,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/me",
                     "functions.todo_api.me:put_me",
                     "functions.domain.users:UpdateProfile",
+                    summary="Set the caller's profile (email, time zone)",
                 ),
             )
         ),
@@ -136,6 +150,7 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/conversations",
                     "functions.conversations:start_conversation",
                     "functions.domain.conversations:StartConversation",
+                    summary="Start a conversation",
                     status=201,
                     source="none",
                 ),
@@ -144,13 +159,16 @@ FUNCTIONS: dict[str, Function] = declare(
                     "/api/conversations/<id>/messages",
                     "functions.conversations:append_message",
                     "functions.domain.conversations:AppendMessage",
+                    summary="Append a message to a conversation",
                     status=201,
+                    errors=(409,),  # too many writers at once
                 ),
                 Route(
                     "GET",
                     "/api/conversations/<id>",
                     "functions.conversations:get_conversation",
                     "functions.domain.conversations:ConversationRef",
+                    summary="Read a conversation, its messages oldest first",
                     source="none",
                 ),
             )
@@ -169,6 +187,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="outbox-relay",
         secrets=(DATABASE,),
         summary="Publishes outbox rows that the fast path did not publish",
+        forwards="the outbox rows the fast path did not publish, as their producer wrote them",
         trigger=Cron("outbox-relay-cron"),
         handler="functions.outbox_relay:relay_outbox",
         input="functions.outbox_relay:RelayRun",
@@ -178,6 +197,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="reminder-check",
         secrets=(DATABASE,),
         summary="Claims due reminders and emits one `reminders` event each, once per tick",
+        publishes=(REMINDER_DUE_TYPE,),
         trigger=Cron("reminder-checker-cron"),
         handler="functions.reminder_check:check_reminders",
         input="functions.reminder_check:CheckRun",
@@ -186,6 +206,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="send-reminder",
         secrets=(DATABASE, SENDGRID),
         summary="Mails a due reminder exactly once through SendGrid (.eml files on the embedded runtime)",
+        publishes=(AUDIT_TYPE,),
         # Not ready without a SendGrid key (unless MAIL_SINK chooses files): daprd then holds deliveries back.
         readiness="functions.mailer:readiness",
         trigger=Topic("reminders"),
@@ -197,7 +218,9 @@ FUNCTIONS: dict[str, Function] = declare(
                 "/api/notify",
                 "functions.send_reminder:notify",
                 "functions.send_reminder:Notify",
+                summary="Send one reminder now (operators; the `reminders` event does it normally)",
                 auth="internal",
+                errors=(404,),  # no such reminder
             ),
         ),
     ),
@@ -205,6 +228,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="spawn-recurrence",
         secrets=(DATABASE,),
         summary="Creates the next occurrence when a recurring task is completed",
+        publishes=(task_type("created"), AUDIT_TYPE),
         trigger=Topic("task-events", match='event.type == "com.todo.task.completed.v1"'),
         handler="functions.spawn_recurrence:spawn_recurrence",
         input="functions.domain.events:TaskEventData",
@@ -213,6 +237,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="recurrence-sweep",
         secrets=(DATABASE,),
         summary="Spawns the successor a lost event did not (series whose latest instance is done)",
+        publishes=(task_type("created"), AUDIT_TYPE),
         trigger=Cron("recurring-task-cron"),
         handler="functions.recurrence_sweep:sweep_recurrence",
         input="functions.recurrence_sweep:SweepRun",
@@ -221,6 +246,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="daily-cleanup",
         secrets=(DATABASE,),
         summary="Purges expired rows per the retention table, in bounded batches",
+        publishes=(AUDIT_TYPE,),
         trigger=Cron("daily-cleanup-cron"),
         handler="functions.daily_cleanup:clean_up",
         input="functions.daily_cleanup:CleanupRun",
@@ -229,6 +255,7 @@ FUNCTIONS: dict[str, Function] = declare(
         name="dead-letters",
         secrets=(DATABASE,),
         summary="Records dead-lettered messages for inspection and replay",
+        forwards="a dead letter when an operator replays it, to its original topic",
         trigger=DeadLetterTopics(listed_by=dead_letter_topics),
         handler="functions.dead_letters:record_dead_letter",
         input="functions.dead_letters:DeadLetterIn",
@@ -239,6 +266,7 @@ FUNCTIONS: dict[str, Function] = declare(
                 "/dead-letters",
                 "functions.dead_letters:list_dead_letters",
                 "functions.dead_letters:DeadLetterQuery",
+                summary="List recorded dead letters, newest first",
                 source="query",
                 auth="internal",
             ),
@@ -247,6 +275,7 @@ FUNCTIONS: dict[str, Function] = declare(
                 "/dead-letters/<id>",
                 "functions.dead_letters:get_dead_letter",
                 "functions.dead_letters:DeadLetterRef",
+                summary="Read one dead letter with its event",
                 source="none",
                 auth="internal",
             ),
@@ -255,6 +284,7 @@ FUNCTIONS: dict[str, Function] = declare(
                 "/dead-letters/<id>/replay",
                 "functions.dead_letters:replay_dead_letter",
                 "functions.dead_letters:DeadLetterRef",
+                summary="Publish a dead letter's event again to its original topic",
                 source="none",
                 auth="internal",
             ),

@@ -38,6 +38,10 @@ class Route:
     status: int = 200
     source: Literal["body", "query", "none"] = "body"
     auth: Literal["user", "internal"] = "user"
+    summary: str = ""  # what it does, for its clients: the operation's summary in docs/openapi.json
+    # Error statuses its handler raises beyond those the adapter answers by itself (bindings/openapi/responses.py):
+    # e.g. 409 (functions.errors.Conflict), or 404 where no path parameter names the missing thing.
+    errors: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,11 @@ class Function:
     # names in bindings/observability.py SCRAPED_GAUGES), so every replica reports the current figure.
     gauges: str | None = None
     serving: Serving = field(default_factory=Serving)
+    # The CloudEvent types its handlers emit through the outbox, as the event `source` (functions/domain/events.py);
+    # docs/asyncapi.json is rendered from it, and tests/contracts/test_producers.py holds it to what they emit.
+    publishes: tuple[str, ...] = ()
+    # What it publishes again on others' behalf, verbatim (their id, type and source), to the event topics.
+    forwards: str = ""
 
     @property
     def kind(self) -> str:

@@ -1,8 +1,9 @@
 """The one wiring place: settings from the environment, and the Deps a function's handlers receive.
 
-Two recipes share `make_deps`: `sidecar_deps` (gunicorn beside its own daprd: the adapters of
-bindings/sidecar.py) and `embedded_deps` (every function of a data dir in one process: the adapters of
-bindings/embedded/, imported only there, so a pod's wiring never loads them).
+Two recipes share `make_deps`: `sidecar_deps` (gunicorn beside its own daprd: each sidecar call through the
+client bindings/sidecar_choice.py chooses, bindings/sidecar.py or bindings/dapr_client.py) and `embedded_deps`
+(every function of a data dir in one process: the adapters of bindings/embedded/, imported only there, so a
+pod's wiring never loads them).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def settings_from_env(
         ("conversation_max_messages", "CONVERSATION_MAX_MESSAGES"),
         ("conversation_max_content_chars", "CONVERSATION_MAX_CONTENT_CHARS"),
         ("mail_sink", "MAIL_SINK"),
+        ("reminder_retry_seconds", "REMINDER_RETRY_SECONDS"),
+        ("reminder_retry_max_seconds", "REMINDER_RETRY_MAX_SECONDS"),
     ):
         if env.get(var):
             values[name] = env[var]
@@ -94,15 +97,44 @@ def make_deps(
 
 def sidecar_deps(function: str) -> Deps:
     """Dependencies of a function running beside its own daprd (gunicorn, one process per function)."""
+    from bindings.dapr_client import SdkConnection, SdkInvoker, SdkPublisher, SdkSecrets, SdkState
+    from bindings.secret_cache import CachedSecrets
     from bindings.sidecar import Sidecar, SidecarInvoker, SidecarPublisher, SidecarSecrets, SidecarState
+    from bindings.sidecar_choice import ChosenPublisher, ChosenState, sidecar_calls
 
     settings = settings_from_env()
-    host = os.environ.get("DAPR_HOST", "127.0.0.1")
-    port = os.environ.get("DAPR_HTTP_PORT", "3500")
-    sidecar = Sidecar(f"http://{host}:{port}", os.environ.get("DAPR_API_TOKEN") or None)
+    env = os.environ
+    host = env.get("DAPR_HOST", "127.0.0.1")
+    http_port = int(env.get("DAPR_HTTP_PORT", "3500"))
+    token = env.get("DAPR_API_TOKEN") or None
+    sidecar = Sidecar(f"http://{host}:{http_port}", token)
     # App and sidecar start together (a pod, `dapr run -f`): wait, bounded, for daprd's components first.
-    sidecar.wait_ready(float(os.environ.get("DAPR_WAIT_SECONDS", "60")))
-    secrets = ScopedSecrets(SidecarSecrets(sidecar, settings.secret_store), function, get(function).secrets)
+    sidecar.wait_ready(float(env.get("DAPR_WAIT_SECONDS", "60")))
+    # Connects on its first call, in this process: create_app runs in gunicorn's worker, after the fork.
+    sdk = SdkConnection(host, int(env.get("DAPR_GRPC_PORT", "50001")), http_port, token)
+    calls = sidecar_calls(env.get("SIDECAR_CLIENT"))
+    pubsub, store, secret_store = settings.pubsub_name, settings.state_store, settings.secret_store
+    publish_timeout = settings.publish_timeout_seconds  # a broker that is down must not hold a request, either client
+    clients = {
+        "http": {
+            "publisher": SidecarPublisher(sidecar, pubsub, timeout=publish_timeout),
+            "state": SidecarState(sidecar, store),
+            "secrets": SidecarSecrets(sidecar, secret_store),
+            "invoker": SidecarInvoker(sidecar),
+        },
+        "sdk": {
+            "publisher": SdkPublisher(sdk, pubsub, timeout=publish_timeout),
+            "state": SdkState(sdk, store),
+            "secrets": SdkSecrets(sdk, secret_store),
+            "invoker": SdkInvoker(sdk),
+        },
+    }
+
+    def chosen(call: str, port: str) -> Any:
+        return clients[calls[call]][port]
+
+    state_calls = [c for c in calls if c.startswith("state ")]
+    secrets = ScopedSecrets(CachedSecrets(chosen("secrets get", "secrets")), function, get(function).secrets)
     url = settings.database_url or secrets.get(DATABASE).get(DATABASE_URL)
     if not url:
         raise RuntimeError(f"no DATABASE_URL and no {DATABASE_URL!r} in secret {DATABASE!r}")
@@ -110,10 +142,10 @@ def sidecar_deps(function: str) -> Deps:
     return make_deps(
         function,
         db,
-        SidecarPublisher(sidecar, settings.pubsub_name, timeout=settings.publish_timeout_seconds),
-        SidecarState(sidecar, settings.state_store),
+        ChosenPublisher(chosen("publish", "publisher"), chosen("bulk publish", "publisher")),
+        ChosenState({c: chosen(c, "state") for c in state_calls}, with_options=clients["http"]["state"]),
         secrets,
-        SidecarInvoker(sidecar),
+        chosen("invoke", "invoker"),
         settings,
     )
 

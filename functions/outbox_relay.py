@@ -12,7 +12,8 @@ from functions.store import outbox
 
 
 class RelayRun(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: JSON `true` or "5" is no number of batches (pydantic's lax mode would take them as 1 and 5).
+    model_config = ConfigDict(extra="forbid", strict=True)
     max_batches: int = Field(20, ge=1, le=1000, description="bounds one run; the next tick takes the rest")
 
 

@@ -22,7 +22,8 @@ from functions.store import series
 
 
 class SweepRun(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: JSON `true` or "5" is no number of batches (pydantic's lax mode would take them as 1 and 5).
+    model_config = ConfigDict(extra="forbid", strict=True)
     batch: int = Field(500, ge=1, le=10_000, description="series scanned per query")
     max_batches: int = Field(200, ge=1, le=10_000, description="bounds one run; the next tick goes on")
 

@@ -21,7 +21,8 @@ from functions.store import reminders
 
 
 class CheckRun(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: JSON `true` or "5" is no number of batches (pydantic's lax mode would take them as 1 and 5).
+    model_config = ConfigDict(extra="forbid", strict=True)
     max_batches: int | None = Field(None, ge=1, le=1000, description="default: settings.reminder_max_batches")
 
 

@@ -1,15 +1,18 @@
 """`send-reminder` (topic `reminders`): mail a due reminder exactly once; also `POST /api/notify` ad hoc.
 
-The reminder row is locked while the mail is sent and marked in the same transaction as the inbox
-entry, so a redelivered event or a racing ad hoc call finds it sent and does nothing. The one window
-for a duplicate is a crash between the provider's 202 and our commit (docs/reminders.md, "Exactly once").
-A mail the provider refuses for the moment is not retried through Kafka (that would hold the partition and
-end in the dead-letter topic after the inbound retries): the reminder is deferred, still claimed, and
-reminder-check claims it again after a back-off.
+The reminder row is locked while the mail is sent and marked in the same transaction, so a redelivered event
+or a racing ad hoc call finds it sent and does nothing. A mail the provider refuses for the moment is not
+retried through Kafka (that would hold the partition and end in the dead-letter topic after the inbound
+retries): the reminder is deferred, still claimed, and reminder-check claims it again after a back-off.
+
+The window for a duplicate is a crash of this process between the provider's 202 and the commit. When it is
+the database that goes away there (a restart, a failover), the send is recorded again in a new transaction,
+retried for a few seconds while the database comes back (docs/reminders.md, "Exactly once"; docs/reliability.md).
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
@@ -25,6 +28,10 @@ from functions.domain.reminder_mail import ReminderMail, render
 from functions.errors import NotFound, Rejected, Transient
 from functions.store import reminders
 from functions.store.db import Row, Tx
+
+# Recording a send whose transaction was lost must end before daprd's pubsubCall timeout (10 s) would deliver
+# the event again, with the reminder still unrecorded: a second mail.
+RECORD_AGAIN_S = 6.0
 
 
 class Notify(BaseModel):
@@ -50,8 +57,21 @@ def notify(cmd: Notify, deps: Deps, ctx: Context) -> Notified:
 
 
 def _deliver(reminder_id: UUID, planned: datetime | None, deps: Deps) -> Notified:
+    accepted: list[str] = []  # the provider's message id, once it has accepted the mail
+    started = time.monotonic()
+    try:
+        return _attempt(reminder_id, planned, deps, accepted)
+    except Transient:
+        if not accepted:
+            raise
+        return _record_again(reminder_id, accepted[0], deps, started)
+
+
+def _attempt(reminder_id: UUID, planned: datetime | None, deps: Deps, accepted: list[str]) -> Notified:
     failed: Notified | None = None
-    with deps.db.transaction() as tx:
+    # A transaction of its own (not the inbox's): its commit is seen here, so a send it fails to record can be
+    # recorded again (_record_again).
+    with deps.db.transaction(join=False) as tx:
         row = reminders.lock_for_send(tx, reminder_id)
         if row is None:
             raise NotFound(f"reminder {reminder_id} does not exist", field="reminder_id")
@@ -73,6 +93,7 @@ def _deliver(reminder_id: UUID, planned: datetime | None, deps: Deps) -> Notifie
             else:
                 return _defer(tx, deps, row, str(exc))
         else:
+            accepted.append(message_id)
             reminders.mark_sent(tx, reminder_id, deps.clock(), message_id)
             _audit(tx, deps, row, "reminder.sent", {"message_id": message_id})
             return Notified(reminder_id=reminder_id, outcome="sent", message_id=message_id)
@@ -96,6 +117,27 @@ def _defer(tx: Tx, deps: Deps, row: Row, reason: str) -> Notified:
     extra = {"reminder_id": str(row["id"]), "attempts": row["attempts"], "retry_at": retry_at.isoformat()}
     deps.log.warning("reminder mail deferred", extra={**extra, "reason": reason})
     return Notified(reminder_id=row["id"], outcome="deferred", reason=reason)
+
+
+def _record_again(reminder_id: UUID, message_id: str, deps: Deps, started: float) -> Notified:
+    """The provider has the mail, but the database lost the transaction recording it. Record it in a new one,
+    retried while the database comes back, so that a redelivery finds the reminder sent."""
+    extra = {"reminder_id": str(reminder_id), "message_id": message_id}
+    while True:
+        left = RECORD_AGAIN_S - (time.monotonic() - started)
+        try:
+            with deps.db.transaction(join=False, timeout=max(left, 0.1)) as tx:
+                row = reminders.lock_for_send(tx, reminder_id)
+                if row is not None and row["state"] != "sent":
+                    reminders.mark_sent(tx, reminder_id, deps.clock(), message_id)
+                    _audit(tx, deps, row, "reminder.sent", {"message_id": message_id})
+            deps.log.warning("reminder send recorded again after its transaction was lost", extra=extra)
+            return Notified(reminder_id=reminder_id, outcome="sent", message_id=message_id)
+        except Transient:
+            if left <= 1.0:
+                deps.log.error("reminder mailed but not recorded: a redelivery may mail it again", extra=extra)
+                raise
+            time.sleep(0.5)
 
 
 def _skip_reason(row: Row, planned: datetime | None) -> str | None:

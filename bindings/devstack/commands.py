@@ -36,10 +36,17 @@ def _observability_stages() -> list[tuple[str, Callable[[], object]]]:
     return [("promtool", promtool.ensure)]  # tests/k8s/test_alert_rules.py
 
 
+def _contracts_stages() -> list[tuple[str, Callable[[], object]]]:
+    from bindings.devstack import asyncapi_schema
+
+    return [("AsyncAPI 3.0 schema", asyncapi_schema.ensure)]  # tests/contracts/test_asyncapi.py
+
+
 TIERS: dict[str, Callable[[], list[tuple[str, Callable[[], object]]]]] = {
     "runtime": _runtime_stages,
     "cluster": _cluster_stages,
     "observability": _observability_stages,
+    "contracts": _contracts_stages,
 }
 
 

@@ -166,7 +166,9 @@ class Stack:
         SendGrid key) is not waited for: it is returned, pair name -> reason, for the caller to report.
         """
         pairs = list(pairs)
-        self.tokens()  # made even when no pair starts here (`dapr run -f .` starts them): tokens.env is sourced
+        # Made here even without pairs: `dapr-up --infra-only` prints where they are, and the guide sources
+        # tokens.env before `dapr run -f .` (test_run_file.py).
+        self.tokens()
         started = [(p, self.start_daprd(p)) for p in pairs]
         for p, pid in started:
             self.wait_daprd(p, pid)

@@ -30,7 +30,7 @@ def ensure_file(data_dir: Path) -> Path:
 
 
 class FileSecrets:
-    """Read at most once per `ttl` seconds, like SidecarSecrets: an edited file lands within a minute."""
+    """Read at most once per `ttl` seconds, as bindings/secret_cache.py caches daprd's: an edit lands in a minute."""
 
     def __init__(self, path: Path, ttl: float = 60.0) -> None:
         self.path = path

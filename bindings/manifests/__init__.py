@@ -1,7 +1,8 @@
 """`python -m bindings manifests`: the one renderer of every generated file.
 
 k8s/, the Procfile, dapr.yaml, dapr/standalone/ and dapr/cluster/, the table-derived entries of the
-hand-written dapr/ files, and the rendered sections of docs/. Each renderer maps the repository root to
+hand-written dapr/ files, the rendered sections of docs/, and the contracts (docs/openapi.json,
+docs/asyncapi.json, docs/events.md). Each renderer maps the repository root to
 {relative path: text}. Renderers run in order and each one's files are written before the next runs,
 because later ones read what earlier ones write (k8s/base reads dapr/cluster/).
 """
@@ -12,7 +13,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from bindings.manifests import base, dapr_variants, docs, local, observability, overlays, run_file
+from bindings.manifests import base, contracts, dapr_variants, docs, local, observability, overlays, run_file
 
 Renderer = Callable[[Path], dict[str, str]]
 
@@ -25,6 +26,7 @@ RENDERERS: list[Renderer] = [
     overlays.render,  # k8s/overlays, k8s/secrets
     docs.render,  # the rendered sections of docs/ (the secrets table)
     observability.render,  # k8s/observability: alert rules, PrometheusRule, Grafana dashboard
+    contracts.render,  # docs/openapi.json, docs/asyncapi.json, docs/events.md
 ]
 GENERATED_DIRS = ("k8s/base", "k8s/overlays", "k8s/secrets", "k8s/observability", "dapr/cluster", "dapr/standalone")
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,14 +15,33 @@ TOPICS = (TASK_EVENTS, REMINDERS, AUDIT_LOGS)
 TYPE_PREFIX = "com.todo."
 
 TaskAction = Literal["created", "updated", "completed", "reopened", "deleted"]
+TASK_ACTIONS: tuple[TaskAction, ...] = get_args(TaskAction)
 
 
 def task_type(action: TaskAction) -> str:
     return f"{TYPE_PREFIX}task.{action}.v1"
 
 
+TASK_TYPES = tuple(task_type(a) for a in TASK_ACTIONS)
 AUDIT_TYPE = f"{TYPE_PREFIX}audit.recorded.v1"
 REMINDER_DUE_TYPE = f"{TYPE_PREFIX}reminder.due.v1"
+
+# For readers of the event catalogue (docs/asyncapi.json, docs/events.md).
+TOPIC_SUMMARIES = {
+    TASK_EVENTS: "one event per change of a task",
+    REMINDERS: "one event per claimed reminder that is due",
+    AUDIT_LOGS: "one audit record per change of a task, per reminder's fate and per run of a maintenance function",
+}
+EVENT_SUMMARIES = {
+    **{task_type(a): f"a task was {a}; `data.task` is the task after the change" for a in TASK_ACTIONS},
+    AUDIT_TYPE: "an audit record: who did what to which task (or which run did what)",
+    REMINDER_DUE_TYPE: "a reminder is due: send it unless it was re-planned, its task done or deleted",
+}
+# The Kafka message key (the `partitionkey` attribute; Dapr's metadata.partitionKey) that producers give an Event,
+# so that one task's events keep their order. tests/contracts/test_producers.py checks every producer against it.
+PARTITION_KEY = (
+    "the task's id (`data.task_id`); for an audit record of a run that concerns no task, the function's name"
+)
 
 
 class TaskEventData(BaseModel):
@@ -95,7 +114,7 @@ def cloudevent(event: Event, *, event_id: UUID, source: str, time: datetime) -> 
 
 
 EVENT_CATALOGUE: dict[str, tuple[str, type[BaseModel]]] = {
-    **{task_type(a): (TASK_EVENTS, TaskEventData) for a in ("created", "updated", "completed", "reopened", "deleted")},
+    **{task_type(a): (TASK_EVENTS, TaskEventData) for a in TASK_ACTIONS},
     AUDIT_TYPE: (AUDIT_LOGS, AuditRecordData),
     REMINDER_DUE_TYPE: (REMINDERS, ReminderDueData),
 }

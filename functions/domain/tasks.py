@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from functions.domain.reminders import ReminderSpec, ReminderState
-from functions.domain.types import Instant, Tag, Text, TimeZoneName
+from functions.domain.types import Instant, Tag, Text, TimeZoneName, too_long
 
 Priority = Literal["low", "medium", "high", "urgent"]
 PRIORITY_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "urgent": 3}
@@ -25,9 +26,33 @@ def _unique(tags: list[str]) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
-class CreateTask(BaseModel):
+@cache
+def _max_lengths(model: type[BaseModel]) -> dict[str, int]:
+    """Each string field's maxLength as the model's JSON Schema (docs/openapi.json) states it."""
+    out: dict[str, int] = {}
+    for name, prop in model.model_json_schema()["properties"].items():
+        for variant in (prop, *prop.get("anyOf", [])):
+            if "maxLength" in variant:
+                out[name] = variant["maxLength"]
+    return out
+
+
+class _StripsWhitespace(BaseModel):
+    """A command that strips the whitespace around its strings, yet holds their length limits to the text as
+    sent, as its JSON Schema states them: else a 201-character title ending in a space passed as 200."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _within_limit_as_sent(cls, value: Any, info: ValidationInfo) -> Any:
+        limit = _max_lengths(cls).get(info.field_name or "")
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            raise too_long(limit)
+        return value
+
+
+class CreateTask(_StripsWhitespace):
     title: Text = Field(min_length=1, max_length=200)
     description: Text | None = Description
     priority: Priority = "medium"
@@ -47,20 +72,26 @@ class CreateTask(BaseModel):
         return self
 
 
-class UpdateTask(BaseModel):
+def _no_null(schema: dict[str, Any]) -> None:
+    """The JSON Schema of a field that may be left out (kept as it is) but not sent as null (`_not_null`)."""
+    variants = [v for v in schema.pop("anyOf", []) if v != {"type": "null"}]
+    if len(variants) == 1:
+        schema.update(variants[0])
+    schema.pop("default", None)
+
+
+class UpdateTask(_StripsWhitespace):
     """A partial update: only the fields present change; `null` clears an optional field."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
     id: UUID
-    title: Text | None = Field(None, min_length=1, max_length=200)
+    title: Text | None = Field(None, min_length=1, max_length=200, json_schema_extra=_no_null)
     description: Text | None = Description
-    priority: Priority | None = None
-    tags: list[Tag] | None = Field(None, max_length=20)
+    priority: Priority | None = Field(None, json_schema_extra=_no_null)
+    tags: list[Tag] | None = Field(None, max_length=20, json_schema_extra=_no_null)
     due_at: Instant | None = None
-    timezone: TimeZoneName | None = None
+    timezone: TimeZoneName | None = Field(None, json_schema_extra=_no_null)
     recurrence: str | None = Field(None, max_length=500)
-    reminders: list[ReminderSpec] | None = Field(None, max_length=10)
+    reminders: list[ReminderSpec] | None = Field(None, max_length=10, json_schema_extra=_no_null)
 
     @field_validator("tags")
     @classmethod

@@ -9,9 +9,12 @@ from importlib import resources
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 
-# The offset is optional here only so that a naive time gets pydantic's own "should have timezone info".
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})?$")
+# RFC 3339's date-time (section 5.6), as `format: date-time` in docs/openapi.json means it: "T" and the seconds
+# are required (JSON Schema validators refuse "2026-03-01 09:00+01:00", which was accepted). The offset is
+# optional here only so that a naive time gets pydantic's own "should have timezone info".
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})?$")
 
 
 def _rfc3339_text(value: Any) -> Any:
@@ -82,8 +85,27 @@ TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), Af
 
 Text = Annotated[str, AfterValidator(_storable_text)]
 
+
+def too_long(limit: int) -> PydanticCustomError:
+    """pydantic's own error for a string over its max_length."""
+    return PydanticCustomError(
+        "string_too_long", "String should have at most {max_length} characters", {"max_length": limit}
+    )
+
+
+TAG_MAX = 50
+
+
+def _tag_within_limit_as_sent(value: Any) -> Any:
+    # The limit holds for the tag as sent (docs/openapi.json says maxLength 50), not only once it is stripped.
+    if isinstance(value, str) and len(value) > TAG_MAX:
+        raise too_long(TAG_MAX)
+    return value
+
+
 Tag = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=50),
+    StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=TAG_MAX),
+    BeforeValidator(_tag_within_limit_as_sent),
     AfterValidator(_storable_text),
 ]

@@ -10,6 +10,8 @@ trips; a single statement outside a transaction (`Database.one`, `all`, `execute
 from __future__ import annotations
 
 import contextvars
+import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
@@ -151,12 +153,17 @@ class Database:
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10, name: str = "todo") -> None:
         self.url = url
+        self._idle_check = _IdleCheck()
         self.pool = ConnectionPool(
             url,
             min_size=min_size,
             max_size=max_size,
             kwargs={"row_factory": dict_row, "autocommit": True},
             configure=_configure,
+            # After the server restarted, the connections it closed are replaced as they leave the pool rather
+            # than failing a request each, as if the database were still down: see _IdleCheck.
+            check=self._idle_check.check,
+            reset=self._idle_check.returned,
             name=name,
             open=False,
             timeout=10,
@@ -227,6 +234,26 @@ class Database:
             if self.tracer is not None:
                 self.tracer.attach(conn)
             yield conn
+
+
+class _IdleCheck:
+    """Checks (an empty query: one round trip) a connection that has been idle in the pool for IDLE_CHECK_S or
+    more before it is handed out; one returned more recently is handed out as it is. Under load a connection is
+    back in use within milliseconds, so the hot path pays no extra round trip (docs/performance.md), while after
+    a restart of the server, which takes longer than that, every connection it closed is found and replaced."""
+
+    IDLE_CHECK_S = 1.0
+
+    def __init__(self) -> None:
+        self._returned: weakref.WeakKeyDictionary[psycopg.Connection[Row], float] = weakref.WeakKeyDictionary()
+
+    def returned(self, conn: psycopg.Connection[Row]) -> None:
+        self._returned[conn] = time.monotonic()
+
+    def check(self, conn: psycopg.Connection[Row]) -> None:
+        last = self._returned.get(conn)
+        if last is None or time.monotonic() - last >= self.IDLE_CHECK_S:
+            ConnectionPool.check_connection(conn)
 
 
 def _configure(conn: psycopg.Connection[Row]) -> None:

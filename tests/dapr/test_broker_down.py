@@ -48,3 +48,4 @@ def test_with_kafka_down_creates_are_acknowledged_once_and_their_events_publishe
         timeout_s=120,
     )
     assert [r[0] for r in recorded] == ids
+    real_dapr.forget_logs_so_far()  # the consumers' "run out of available brokers" lines were this test's doing

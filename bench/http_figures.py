@@ -25,7 +25,9 @@ LIST_QUERIES = {
     "list": "/api/tasks?status=open&priority=high&sort=due_at&limit=50",
     "list_tag": "/api/tasks?tag=work&sort=-created_at&limit=50",
 }
+PATCH = json.dumps({"title": "Write the yearly report", "priority": "low"})
 NO_RATE_LIMIT = str(10**9)
+COMPLETES_PER_SECOND = 150  # recurring tasks seeded per connection and second of load: each is completed once
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,18 @@ def bench_http(db_url: str, data_dir: Path, cfg: LoadConfig) -> dict[str, Any]:
         for u in users:
             _warm(api, headers[u], ids[u])
         out["get"] = run(api, [(headers[u], [("GET", p, None) for p in ids[u]]) for u in users])
+        # Changes, each beside a bare INSERT of its own run. A PATCH writes the same task again (a new version
+        # each time); a completion needs an open recurring task each time, so each is seeded once per request.
+        out["insert_patch"] = run(base, [(plain, [("POST", "/insert", TASK)])] * cfg.connections, 201)
+        out["patch"] = run(api, [(headers[u], [("PATCH", p, PATCH) for p in ids[u]]) for u in users])
+        per_user = int(COMPLETES_PER_SECOND * (cfg.seconds + cfg.warmup))
+        recurring = {u: seed.recurring_tasks_of(db_url, u, per_user) for u in users}
+        out["insert_complete"] = run(base, [(plain, [("POST", "/insert", TASK)])] * cfg.connections, 201)
+        completes = [(headers[u], [("POST", f"/api/tasks/{t}/complete", None) for t in recurring[u]]) for u in users]
+        out["complete"] = run(api, completes)
+        if out["complete"]["requests"] > per_user * len(users) * cfg.seconds / (cfg.seconds + cfg.warmup):
+            note = "some completions met a task already done (cheaper): seed more (COMPLETES_PER_SECOND)"
+            out["complete"]["note"] = "; ".join(filter(None, [out["complete"].get("note"), note]))
         # One connection: one user's data, and no queueing behind other clients in the figure. The sizes run
         # there and back (10k, 1M, 1M, 10k), half the time each, so that a drift in the machine's load cancels.
         for name, path in LIST_QUERIES.items():

@@ -19,6 +19,7 @@ ROUTES = {
     "POST /api/tasks": ("POST", "/api/tasks"),
     "GET /api/tasks/{id}": ("GET", None),
     "GET /api/tasks filter+sort": ("GET", "/api/tasks?status=open&priority=high&sort=due_at&limit=50"),
+    "PATCH /api/tasks/{id}": ("PATCH", None),
 }
 
 
@@ -63,7 +64,7 @@ def profile_misses(figures: list[Figure], db_url: str, data_dir: Path, out: Path
 def _call(client: Any, method: str, paths: list[str], headers: dict[str, str], n: int) -> None:
     for i in range(n):
         resp = client.open(
-            paths[i % len(paths)], method=method, headers=headers, data=TASK if method == "POST" else None
+            paths[i % len(paths)], method=method, headers=headers, data=TASK if method in ("POST", "PATCH") else None
         )
         if resp.status_code >= 300:
             raise RuntimeError(

@@ -44,10 +44,13 @@ def http_figures(h: dict[str, Any]) -> list[Figure]:
     pairs = (
         ("post", "insert", "POST /api/tasks vs bare INSERT", 0.5),
         ("get", "ping", "GET /api/tasks/{id} (warmed) vs /ping", 0.6),
+        ("patch", "insert_patch", "PATCH /api/tasks/{id} vs bare INSERT", 0.4),
+        ("complete", "insert_complete", "POST /api/tasks/{id}/complete (recurring) vs bare INSERT", 0.4),
     )
     figs = [
         _ratio_min(name, h[key]["rps"], h[base]["rps"], "req/s", target, _note_errors(h[key], h[base]))
         for key, base, name, target in pairs
+        if key in h  # results of a run before PATCH and complete were measured
     ]
     for key, label, target in (("list", "filter+sort", 1.5), ("list_tag", "tag filter", None)):
         # p50 of one connection's requests: the median resists the spikes of a shared machine better than 1/req/s

@@ -116,6 +116,9 @@ def run(args: argparse.Namespace, work: Path, admin: str) -> tuple[dict[str, Any
         cfg = LoadConfig(args.seconds, m["warmup"], args.connections, m["ids"], _sizes(args.list_sizes))
         results["http"] = bench_http(db_url, work / "http-data", cfg)
         figures += report.http_figures(results["http"])
+        from bench.roundtrips import bench_roundtrips
+
+        results["roundtrips"] = bench_roundtrips(db_url, work / "http-data")
     if "audit" in args.only:
         from bench.audit import bench_audit
 
@@ -159,7 +162,8 @@ def draw(results: dict[str, Any], figures: list[report.Figure], out: Path, stamp
     drawn = [plots.ratios(figures, folder)]
     h = results.get("http")
     if h:
-        names = ["ping", "insert", "post", "get"] + [k for k in h if k.startswith("list")]
+        names = [n for n in ("ping", "insert", "post", "get", "patch", "complete") if n in h]
+        names += [k for k in h if k.startswith("list")]
         drawn.append(plots.latency({n: h[n] for n in names}, folder))
     series: dict[str, list[tuple[int, float]]] = {}
     if h:
@@ -216,6 +220,10 @@ def main() -> int:
     path.write_text(json.dumps(doc, indent=1, default=str))
     load = machine["before"]["loadavg"]
     print(f"\n{report.table(figures)}\n")
+    if "roundtrips" in results:
+        from bench.roundtrips import table
+
+        print(f"One request of each route (bench/roundtrips.py):\n{table(results['roundtrips'])}\n")
     print(
         f"load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {machine['before']['cpus']} CPUs;"
         f" took {doc['seconds']:.0f} s"

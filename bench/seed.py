@@ -83,6 +83,27 @@ def tasks_of(url: str, user: str, n: int) -> list[UUID]:
     return [r[0] for r in rows]  # type: ignore[misc]
 
 
+def recurring_tasks_of(url: str, user: str, n: int) -> list[UUID]:
+    """`n` open weekly tasks for `user`, each the latest of its own series, as the API would have stored them."""
+    from datetime import UTC, datetime
+
+    from functions.domain.recurrence import normalize
+
+    anchor = datetime(2031, 1, 6, 9, tzinfo=UTC)
+    rule = normalize("weekly", anchor)
+    sql(url, "INSERT INTO users (id) VALUES (%(user)s) ON CONFLICT DO NOTHING", {"user": user})
+    rows = sql(
+        url,
+        "WITH s AS (INSERT INTO series (id, user_id, rrule, anchor, timezone)"
+        " SELECT gen_random_uuid(), %(user)s, %(rule)s, %(anchor)s, 'UTC' FROM generate_series(1, %(n)s) RETURNING id)"
+        " INSERT INTO tasks (id, user_id, title, priority, tags, due_at, timezone, recurrence, series_id)"
+        " SELECT gen_random_uuid(), %(user)s, 'weekly', 2, ARRAY['bench'], %(anchor)s, 'UTC', %(rule)s, s.id FROM s"
+        " RETURNING id",
+        {"user": user, "n": n, "rule": rule, "anchor": anchor},
+    )
+    return [r[0] for r in rows]  # type: ignore[misc]
+
+
 def signing_key(data_dir: Path) -> str:
     """The JWT key of the bench data dir's secrets file, which the function app reads too."""
     from bindings import auth

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -35,24 +39,76 @@ def signing_key(secrets: Secrets) -> str:
     return key
 
 
-def verify(header: str | None, key: str, settings: Settings) -> User:
+LEEWAY_SECONDS = 30  # clock skew forgiven on exp, nbf and iat
+
+
+class VerifiedTokens:
+    """The user of each token verified lately, kept while its `exp` holds: a client sends the same token with
+    every request, and verifying it (PyJWT: parse, HMAC, claims) cost more than the rest of a cache hit.
+
+    An entry names the signing key it was verified with and counts only under that key, so a rotated key
+    verifies every token again. At most `size` entries, the least recently used dropped first. Only
+    verdicts that admit are kept: a bad token is checked (and refused) each time, as before.
+    """
+
+    def __init__(self, size: int = 4096, clock: Callable[[], float] = time.time) -> None:
+        self.size = size
+        self.clock = clock
+        self._entries: OrderedDict[str, tuple[User, str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str, key: str) -> User | None:
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is None:
+                return None
+            user, verified_with, valid_until = entry
+            if verified_with != key or self.clock() >= valid_until:
+                del self._entries[token]
+                return None
+            self._entries.move_to_end(token)
+            return user
+
+    def put(self, token: str, key: str, user: User, exp: float) -> None:
+        with self._lock:
+            self._entries[token] = (user, key, exp + LEEWAY_SECONDS)
+            self._entries.move_to_end(token)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def verify(header: str | None, key: str, settings: Settings, verified: VerifiedTokens | None = None) -> User:
+    """The user a bearer token names; `verified` answers for a token it has seen verify with this key."""
     if not header:
         raise Unauthorized("missing Authorization header; send 'Authorization: Bearer <token>'")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Authorization must be 'Bearer <token>'")
+    if verified is not None and (user := verified.get(token, key)) is not None:
+        return user
+    user, exp = _decode(token, key, settings)
+    if verified is not None:
+        verified.put(token, key, user, exp)
+    return user
+
+
+def _decode(token: str, key: str, settings: Settings) -> tuple[User, float]:
     from functions.domain.users import User  # loaded with the verifier: only functions with user routes
 
     jwt = load_verifier()
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Authorization must be 'Bearer <token>'")
     try:
         claims = jwt.decode(
-            token.strip(),
+            token,
             key,
             algorithms=["HS256"],  # pinned: never let the token choose (no 'none', no RS/HS confusion)
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
             options={"require": ["sub", "exp", "iat"]},
-            leeway=30,
+            leeway=LEEWAY_SECONDS,
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("token has expired") from exc
@@ -64,7 +120,8 @@ def verify(header: str | None, key: str, settings: Settings) -> User:
     if sub.startswith("@"):
         # Reserved for owners that are not users (the audit records of whole runs: "@system").
         raise Unauthorized("token subject must not start with '@'")
-    return User(id=_stored("sub", sub), email=_email(claims.get("email")), timezone=_zone(claims.get("zoneinfo")))
+    user = User(id=_stored("sub", sub), email=_email(claims.get("email")), timezone=_zone(claims.get("zoneinfo")))
+    return user, float(claims["exp"])
 
 
 def _stored(claim: str, value: str) -> str:

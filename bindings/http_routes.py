@@ -36,11 +36,15 @@ def install_invoke(app: Flask, fn: Function, deps: Deps) -> None:
 
 
 def install(app: Flask, fn: Function, deps: Deps, routes: tuple[Route, ...]) -> None:
+    verified = auth.VerifiedTokens()  # one per app: its routes share the tokens they have seen
+    hints = rate_limit.SlotHints()  # and the rate limit's next slot per user
     for route in routes:
-        _add(app, fn, deps, route)
+        _add(app, fn, deps, route, verified, hints)
 
 
-def _add(app: Flask, fn: Function, deps: Deps, route: Route) -> None:
+def _add(
+    app: Flask, fn: Function, deps: Deps, route: Route, verified: auth.VerifiedTokens, hints: rate_limit.SlotHints
+) -> None:
     handler = resolve(route.handler)
     model: type[BaseModel] = resolve(route.input)
     if route.auth == "user":
@@ -48,7 +52,7 @@ def _add(app: Flask, fn: Function, deps: Deps, route: Route) -> None:
 
     def view(**path: Any) -> Response:
         with measured(fn.name, "invoke") as run:
-            response = _serve(fn, deps, route, handler, model, path)
+            response = _serve(fn, deps, route, handler, model, path, verified, hints)
             run.outcome = "success" if response.status_code < 400 else str(response.status_code)
         return response
 
@@ -57,13 +61,20 @@ def _add(app: Flask, fn: Function, deps: Deps, route: Route) -> None:
 
 
 def _serve(
-    fn: Function, deps: Deps, route: Route, handler: Any, model: type[BaseModel], path: dict[str, Any]
+    fn: Function,
+    deps: Deps,
+    route: Route,
+    handler: Any,
+    model: type[BaseModel],
+    path: dict[str, Any],
+    verified: auth.VerifiedTokens,
+    hints: rate_limit.SlotHints,
 ) -> Response:
     decision: rate_limit.Decision | None = None
     try:
-        user = _authenticate(deps) if route.auth == "user" else None
+        user = _authenticate(deps, verified) if route.auth == "user" else None
         if user is not None:
-            decision = rate_limit.check(deps, user.id)
+            decision = rate_limit.check(deps, user.id, hints)
             if not decision.allowed:
                 return rate_limit.annotate(decision, rate_limit.refusal(decision))
         body = _body() if route.source == "body" else None
@@ -87,9 +98,9 @@ def _serve(
     return rate_limit.annotate(decision, resp)
 
 
-def _authenticate(deps: Deps) -> User:
+def _authenticate(deps: Deps, verified: auth.VerifiedTokens) -> User:
     key = auth.signing_key(deps.secrets)
-    return auth.verify(request.headers.get("Authorization"), key, deps.settings)
+    return auth.verify(request.headers.get("Authorization"), key, deps.settings, verified)
 
 
 class UnsupportedMediaType(FunctionError):

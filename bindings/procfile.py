@@ -14,14 +14,25 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bindings.triggers import Serving
 
 PROCFILE = Path(__file__).resolve().parent.parent / "Procfile"
 GUNICORN_CONFIG = "bindings/gunicorn_conf.py"  # relative to the checkout, as every command runs from there
 
 
-def gunicorn_argv(function: str, gunicorn: Sequence[str] = ("gunicorn",)) -> list[str]:
-    """The command that serves `function`; `gunicorn` is how to start gunicorn where it is not on PATH."""
-    return [*gunicorn, "--config", GUNICORN_CONFIG, f'bindings.app:create_app("{function}")']
+def gunicorn_argv(function: str, gunicorn: Sequence[str] = ("gunicorn",), serving: Serving | None = None) -> list[str]:
+    """The command that serves `function`; `gunicorn` is how to start gunicorn where it is not on PATH.
+
+    Its workers and threads are the table's (`serving=` in bindings/table.py) unless `serving` says otherwise:
+    command-line flags win over the shared config file, so each function gets its own.
+    """
+    from bindings.table import FUNCTIONS
+
+    serving = serving or FUNCTIONS[function].serving
+    return [*gunicorn, "--config", GUNICORN_CONFIG, *serving.argv(), f'bindings.app:create_app("{function}")']
 
 
 def command_for(function: str) -> str:

@@ -164,8 +164,12 @@ class SidecarState:
 
 def _first_write_refused(resp: urllib3.BaseHTTPResponse) -> bool:
     """state.postgresql answers a first-write save (no etag) on a live key with 500 ERR_STATE_SAVE "no item was
-    updated", not 409: its upsert's WHERE only lets an expired row be replaced, and it has no etag to blame."""
-    return _dapr_error(resp, 500, "ERR_STATE_SAVE", "no item was updated")
+    updated", not 409: its upsert's WHERE only lets an expired row be replaced, and it has no etag to blame.
+    Inside a state transaction the same refusal is 500 ERR_STATE_TRANSACTION with the same words (daprd 1.18,
+    seen through bench/rate_limit_strategies.py)."""
+    return _dapr_error(resp, 500, "ERR_STATE_SAVE", "no item was updated") or _dapr_error(
+        resp, 500, "ERR_STATE_TRANSACTION", "no item was updated"
+    )
 
 
 def _dapr_error(resp: urllib3.BaseHTTPResponse, status: int, code: str, message_part: str) -> bool:

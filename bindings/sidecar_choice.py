@@ -60,8 +60,11 @@ class ChosenPublisher:
 class ChosenState:
     """Each state call through the client chosen for it; `by_call` maps the state rows of SIDECAR_CALLS to ports."""
 
-    def __init__(self, by_call: dict[str, StateStore]) -> None:
+    def __init__(self, by_call: dict[str, StateStore], with_options: StateStore | None = None) -> None:
         self.by_call = by_call
+        # The SDK's TransactionalStateOperation has no concurrency options, so a transaction that needs them (the
+        # rate limiter's first-write slot claim) goes through the HTTP port whatever the table or SIDECAR_CLIENT says.
+        self.with_options = with_options
 
     def get(self, key: str) -> StateItem | None:
         return self.by_call["state get"].get(key)
@@ -82,4 +85,8 @@ class ChosenState:
         self.by_call["state delete"].delete(key, etag=etag)
 
     def transact(self, operations: list[dict[str, Any]]) -> None:
-        self.by_call["state transaction"].transact(operations)
+        needs_options = any("options" in (op.get("request") or {}) for op in operations)
+        if needs_options and self.with_options is not None:
+            self.with_options.transact(operations)
+        else:
+            self.by_call["state transaction"].transact(operations)

@@ -10,7 +10,7 @@ tests/bindings/test_declarations.py.
 
 from __future__ import annotations
 
-from bindings.triggers import Bulk, Cron, DeadLetterTopics, Function, Invoke, Route, Topic
+from bindings.triggers import Bulk, Cron, DeadLetterTopics, Function, Invoke, Route, Serving, Topic
 from functions.domain.dead_letters import dead_letter_topic
 from functions.domain.events import AUDIT_TYPE, REMINDER_DUE_TYPE, TASK_TYPES, TOPICS, task_type
 from functions.secret_catalogue import DATABASE, JWT, SENDGRID, secret
@@ -42,6 +42,7 @@ FUNCTIONS: dict[str, Function] = declare(
     Function(
         name="todo-api",
         secrets=(DATABASE, JWT),
+        serving=Serving(workers=1, threads=4),  # measured: bench/serving.py, docs/performance.md
         summary="Task CRUD, search/filter/sort, complete/reopen, profile, audit query",
         publishes=(*TASK_TYPES, AUDIT_TYPE),
         trigger=Invoke(

@@ -217,6 +217,23 @@ class Invoke(Trigger):
 
 
 @dataclass(frozen=True)
+class Serving:
+    """gunicorn's processes and threads for one replica of a function (bench/serving.py measures them; the
+    choice and its figures are in docs/performance.md). Rendered into every command that serves it.
+
+    One worker: a pod is limited to one CPU and a request is CPU-bound Python, so a second process only
+    adds memory and connections; replicas scale. Four threads overlap the waits on PostgreSQL and daprd;
+    eight measured no faster and queued longer behind the GIL (p99).
+    """
+
+    workers: int = 1
+    threads: int = 4
+
+    def argv(self) -> list[str]:
+        return ["--workers", str(self.workers), "--threads", str(self.threads)]
+
+
+@dataclass(frozen=True)
 class Function:
     name: str
     trigger: Trigger
@@ -233,6 +250,7 @@ class Function:
     # `module:function(deps) -> {key: value}`: gauges read from the store when /metrics is scraped (keys and
     # names in bindings/observability.py SCRAPED_GAUGES), so every replica reports the current figure.
     gauges: str | None = None
+    serving: Serving = field(default_factory=Serving)
     # The CloudEvent types its handlers emit through the outbox, as the event `source` (functions/domain/events.py);
     # docs/asyncapi.json is rendered from it, and tests/contracts/test_producers.py holds it to what they emit.
     publishes: tuple[str, ...] = ()

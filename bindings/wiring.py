@@ -143,7 +143,7 @@ def sidecar_deps(function: str) -> Deps:
         function,
         db,
         ChosenPublisher(chosen("publish", "publisher"), chosen("bulk publish", "publisher")),
-        ChosenState({c: chosen(c, "state") for c in state_calls}),
+        ChosenState({c: chosen(c, "state") for c in state_calls}, with_options=clients["http"]["state"]),
         secrets,
         chosen("invoke", "invoker"),
         settings,

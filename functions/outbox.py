@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from functions.domain.events import Event, cloudevent
+from functions.outbox_marks import PublishedMarks
 from functions.protocols import Publisher
 from functions.store import outbox as rows
 from functions.store.db import Database, Tx
@@ -33,6 +34,7 @@ class Outbox:
         self.log = log
         self.fast_path_pause_s = fast_path_pause_s
         self._fast_path_paused_until = 0.0  # time.monotonic()
+        self.marks = PublishedMarks(db, clock, log)  # functions/outbox_marks.py: batched, off the request path
 
     def emit(self, tx: Tx, events: Iterable[Event]) -> list[UUID]:
         """Write the events with the change; they are published only if the change commits."""
@@ -50,7 +52,7 @@ class Outbox:
         return [UUID(e["id"]) for _, e in staged]
 
     def publish(self, staged: list[tuple[str, dict[str, Any]]]) -> int:
-        """The fast path: publish, then mark in a transaction of its own. Never raises.
+        """The fast path: publish, then hand the ids to the batched marks. Never raises.
 
         It runs in the request that made the change, after the commit. A broker that is down must not hold
         that request up (past daprd's call timeout, which answers 500 for a committed change and retries the
@@ -62,13 +64,12 @@ class Outbox:
         sent = self.send(staged)
         if len(sent) < len(staged) and self.fast_path_pause_s:
             self._fast_path_paused_until = time.monotonic() + self.fast_path_pause_s
-        if sent:
-            try:
-                with self.db.transaction() as tx:
-                    rows.mark_published(tx, sent, self.clock())
-            except Exception as exc:
-                self.log.warning("could not mark events published", extra={"error": repr(exc)})
+        self.marks.add(sent)  # marked in batches, off the request path (functions/outbox_marks.py)
         return len(sent)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait for the marks of what this process published so far (tests, the bench, shutdown)."""
+        return self.marks.flush(timeout)
 
     def publish_in(self, tx: Tx, staged: list[tuple[str, dict[str, Any]]]) -> list[UUID]:
         """The relay's path: publish rows it holds locked and mark them in its own transaction."""

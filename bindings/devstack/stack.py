@@ -24,6 +24,7 @@ from bindings.manifests.dapr_variants import LOCAL_SECRET_STORE, component_files
 from bindings.manifests.port_plan import Pair
 from bindings.procfile import gunicorn_argv
 from bindings.table import FUNCTIONS
+from bindings.triggers import Serving
 
 KAFKA_PORT = 9092
 CONTROLLER_PORT = 9093
@@ -212,12 +213,11 @@ class Stack:
                 "DAPR_HTTP_PORT": str(p.http_port),
                 "DAPR_GRPC_PORT": str(p.grpc_port),
                 "TODO_DATA_DIR": str(self.data_dir),
-                "WEB_CONCURRENCY": "1",
-                "GUNICORN_THREADS": "4",
             }
         )
         env.update(extra)
-        cmd = gunicorn_argv(p.function, (sys.executable, "-m", "gunicorn"))
+        # Not the table's serving: up to ten functions share one machine here, so each gets one light worker.
+        cmd = gunicorn_argv(p.function, (sys.executable, "-m", "gunicorn"), Serving(workers=1, threads=4))
         return procs.spawn(cmd, name=f"{p.name}.app", pid_dir=self.pid_dir, log=self.app_log(p), env=env, cwd=ROOT)
 
     def wait_app(self, p: Pair, pid: int) -> str | None:

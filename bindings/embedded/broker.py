@@ -72,37 +72,41 @@ class Broker:
         self.wake = threading.Event()
 
     def publish(self, topic: str, events: list[dict[str, Any]]) -> list[str]:
-        with self.db.transaction() as tx:
-            self.append(tx, topic, events)
+        if events:
+            self.db.execute(*self._statement(topic, events))  # one statement: atomic, one round trip
         self.wake.set()
         return []
 
     def append(self, tx: Tx, topic: str, events: list[dict[str, Any]]) -> None:
-        """Log the messages and fan them out to every subscription, pipelined like a bulk publish."""
-        if not events:
-            return
-        with tx.conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO pubsub_messages (topic, key, event) VALUES (%s, %s, %s::jsonb) RETURNING id",
-                [(topic, event.get("partitionkey"), json.dumps(event)) for event in events],
-                returning=True,
-            )
-            ids = []
-            while True:
-                ids.append(cur.fetchone()["id"])  # type: ignore[index]
-                if not cur.nextset():
-                    break
-            deliveries = [
-                (message_id, sub.app_id, sub.route_for(event), sub.dead_letter_topic)
-                for message_id, event in zip(ids, events, strict=True)
-                for sub in self.subs.get(topic, [])
-            ]
-            if deliveries:
-                cur.executemany(
-                    "INSERT INTO pubsub_deliveries (message_id, app_id, route, dead_letter_topic)"
-                    " VALUES (%s, %s, %s, %s)",
-                    deliveries,
-                )
+        """Log the messages and fan them out to every subscription, within `tx`."""
+        if events:
+            tx.execute(*self._statement(topic, events))
+
+    def _statement(self, topic: str, events: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+        """The messages and their deliveries in ONE statement, as a bulk publish is one call: the messages take
+        their ids from the sequence in the order given, and each delivery joins its message by position."""
+        deliveries = [
+            (n, sub.app_id, sub.route_for(event), sub.dead_letter_topic)
+            for n, event in enumerate(events, start=1)
+            for sub in self.subs.get(topic, [])
+        ]
+        sql = (
+            "WITH x AS (SELECT nextval(pg_get_serial_sequence('pubsub_messages', 'id')) AS id, k, e, n"
+            " FROM unnest(%(keys)b::text[], %(events)b::text[]) WITH ORDINALITY AS u(k, e, n)),"
+            " m AS (INSERT INTO pubsub_messages (id, topic, key, event) SELECT id, %(topic)s, k, e::jsonb FROM x)"
+            " INSERT INTO pubsub_deliveries (message_id, app_id, route, dead_letter_topic)"
+            " SELECT x.id, d.app, d.route, d.dlt FROM x JOIN unnest(%(n)b::bigint[], %(apps)b::text[],"
+            " %(routes)b::text[], %(dlts)b::text[]) AS d(n, app, route, dlt) ON d.n = x.n"
+        )
+        return sql, {
+            "topic": topic,
+            "keys": [event.get("partitionkey") for event in events],
+            "events": [json.dumps(event) for event in events],
+            "n": [d[0] for d in deliveries],
+            "apps": [d[1] for d in deliveries],
+            "routes": [d[2] for d in deliveries],
+            "dlts": [d[3] for d in deliveries],
+        }
 
 
 class Deliverer:

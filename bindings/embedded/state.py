@@ -76,8 +76,8 @@ class TableState:
         return self.prefix + key
 
     def get(self, key: str) -> StateItem | None:
-        with self.db.transaction(join=False) as tx:
-            row = tx.one(f"SELECT value, xmin::text AS etag FROM state WHERE key = %s AND {_LIVE}", (self._key(key),))
+        # One statement, no BEGIN/COMMIT around it: one round trip, as daprd's own store does.
+        row = self.db.one(f"SELECT value, xmin::text AS etag FROM state WHERE key = %s AND {_LIVE}", (self._key(key),))
         return None if row is None else StateItem(row["value"], row["etag"])
 
     def save(
@@ -89,35 +89,41 @@ class TableState:
         first_write: bool = False,
         ttl: int | None = None,
     ) -> None:
-        with self.db.transaction(join=False) as tx:
-            self._save(tx, key, value, etag, first_write, ttl)
+        sql, params, conflict = self._save_statement(key, value, etag, first_write, ttl)
+        if self.db.execute(sql, params) != 1:  # one statement, one round trip
+            raise Conflict(conflict, field="etag")
 
     def _save(self, tx: Tx, key: str, value: Any, etag: str | None, first_write: bool, ttl: int | None) -> None:
+        sql, params, conflict = self._save_statement(key, value, etag, first_write, ttl)
+        if tx.execute(sql, params).rowcount != 1:
+            raise Conflict(conflict, field="etag")
+
+    def _save_statement(
+        self, key: str, value: Any, etag: str | None, first_write: bool, ttl: int | None
+    ) -> tuple[str, dict[str, Any], str]:
+        """The one statement of a save, and what a Conflict says when it touches no row."""
         expires = _ttl_expression(ttl)
         params = {"key": self._key(key), "value": json.dumps(value), "ttl": ttl}
         if etag:
             params["etag"] = _etag(etag)
             # Dapr compares the etag whatever the concurrency option says.
-            cur = tx.execute(
+            return (
                 f"UPDATE state SET value = %(value)s::jsonb, isbinary = false, updatedate = CURRENT_TIMESTAMP,"
                 f" expiredate = {expires} WHERE key = %(key)s AND xmin::text::bigint = %(etag)s AND {_LIVE}",
                 params,
+                f"state key {key!r} changed since it was read (etag mismatch)",
             )
-            if cur.rowcount != 1:
-                raise Conflict(f"state key {key!r} changed since it was read (etag mismatch)", field="etag")
-            return
         # One upsert either way, as in Dapr: first-write may only revive an expired, not yet collected row.
         only_expired = " WHERE t.expiredate IS NOT NULL AND t.expiredate < CURRENT_TIMESTAMP" if first_write else ""
-        cur = tx.execute(
+        # A first-write on a live key touches no row. Dapr answers it with a plain error (HTTP 500, "no item
+        # was updated"); the sidecar adapter turns that back into Conflict, so handlers see the same thing.
+        return (
             f"INSERT INTO state AS t (key, value, isbinary, expiredate) VALUES (%(key)s, %(value)s::jsonb, false,"
             f" {expires}) ON CONFLICT (key) DO UPDATE SET value = excluded.value, isbinary = excluded.isbinary,"
             f" updatedate = CURRENT_TIMESTAMP, expiredate = {expires}{only_expired}",
             params,
+            f"state key {key!r} already exists (first-write)",
         )
-        if cur.rowcount != 1:
-            # Dapr answers this one with a plain error (HTTP 500, "no item was updated"); the sidecar
-            # adapter turns that back into Conflict, so handlers see the same thing on both runtimes.
-            raise Conflict(f"state key {key!r} already exists (first-write)", field="etag")
 
     def delete(self, key: str, *, etag: str | None = None) -> None:
         with self.db.transaction(join=False) as tx:
@@ -132,24 +138,36 @@ class TableState:
             raise Conflict(f"state key {key!r} changed since it was read (etag mismatch)", field="etag")
 
     def transact(self, operations: list[dict[str, Any]]) -> None:
+        if len(operations) == 1:  # one statement is atomic by itself: no BEGIN/COMMIT, one round trip
+            self._apply(None, operations[0])
+            return
         with self.db.transaction(join=False) as tx:
             for op in operations:
-                req = op.get("request") or {}
-                key = req.get("key") or ""
-                etag = req.get("etag")
-                if op.get("operation") == "upsert":
-                    options = req.get("options") or {}
-                    ttl = (req.get("metadata") or {}).get("ttlInSeconds")
-                    try:
-                        seconds = int(ttl) if ttl not in (None, "") else None
-                    except ValueError:
-                        raise Invalid(f"ttlInSeconds {ttl!r} is not an integer", field="ttlInSeconds") from None
-                    first = options.get("concurrency") == "first-write"
-                    self._save(tx, key, req.get("value"), etag, first, seconds)
-                elif op.get("operation") == "delete":
-                    self._delete(tx, key, etag)
-                else:
-                    raise Invalid(f"unknown state operation {op.get('operation')!r}", field="operation")
+                self._apply(tx, op)
+
+    def _apply(self, tx: Tx | None, op: dict[str, Any]) -> None:
+        req = op.get("request") or {}
+        key = req.get("key") or ""
+        etag = req.get("etag")
+        if op.get("operation") == "upsert":
+            options = req.get("options") or {}
+            ttl = (req.get("metadata") or {}).get("ttlInSeconds")
+            try:
+                seconds = int(ttl) if ttl not in (None, "") else None
+            except ValueError:
+                raise Invalid(f"ttlInSeconds {ttl!r} is not an integer", field="ttlInSeconds") from None
+            first = options.get("concurrency") == "first-write"
+            if tx is None:
+                self.save(key, req.get("value"), etag=etag, first_write=first, ttl=seconds)
+            else:
+                self._save(tx, key, req.get("value"), etag, first, seconds)
+        elif op.get("operation") == "delete":
+            if tx is None:
+                self.delete(key, etag=etag)
+            else:
+                self._delete(tx, key, etag)
+        else:
+            raise Invalid(f"unknown state operation {op.get('operation')!r}", field="operation")
 
     def cleanup_expired(self) -> int:
         """What Dapr's garbage collector runs every `cleanupInterval`; returns the rows removed."""

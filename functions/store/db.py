@@ -1,11 +1,20 @@
-"""Connection pool and transactions, with after-commit hooks and transient-error translation."""
+"""Connection pool and transactions, with after-commit hooks and transient-error translation.
+
+Round trips, not PostgreSQL, are what a request pays for (psycopg spends tens of microseconds of Python
+on each, and the request waits for each), so a transaction sends as few as it can: its BEGIN travels
+with its first statement, and the writes it `defer`s travel with the next statement that must be
+answered, or with the COMMIT, in one pipeline. A change that reads once and then writes is two round
+trips; a single statement outside a transaction (`Database.one`, `all`, `execute`) is one.
+"""
 
 from __future__ import annotations
 
 import contextvars
+import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.rows import dict_row
@@ -13,24 +22,127 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from functions.errors import Transient
 
+if TYPE_CHECKING:
+    from functions.store.wire_trace import WireTrace
+
 Row = dict[str, Any]
+Params = Sequence[Any] | dict[str, Any] | None
+
+
+_PIPELINED = frozenset({"BEGIN", "COMMIT"})  # parameterless statements known to be one each
+
+
+class Deferred:
+    """A statement queued by `Tx.defer`; its cursor (rowcount, rows) exists once the queue has been sent."""
+
+    __slots__ = ("cursor", "params", "sql")
+
+    def __init__(self, sql: str, params: Params) -> None:
+        self.sql = sql
+        self.params = params
+        self.cursor: psycopg.Cursor[Row] | None = None
 
 
 class Tx:
     """One open transaction; hooks added here run once it has committed."""
 
     def __init__(self, conn: psycopg.Connection[Row]) -> None:
-        self.conn = conn
+        self._conn = conn
+        self._queue: list[Deferred] = [Deferred("BEGIN", None)]
+        self.begun = False  # whether BEGIN has reached the server (then a failure must roll back)
         self.after_commit: list[Callable[[], None]] = []
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> psycopg.Cursor[Row]:
-        return self.conn.execute(sql, params)
+    @property
+    def conn(self) -> psycopg.Connection[Row]:
+        """The connection, for what Tx does not offer (cursors, COPY): the transaction has begun on it and every
+        queued write has been sent."""
+        self.flush()
+        return self._conn
 
-    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Row | None:
-        return self.conn.execute(sql, params).fetchone()
+    def defer(self, sql: str, params: Params = None) -> Deferred:
+        """Queue a write whose answer the caller does not need now: it goes with the next statement or the COMMIT.
 
-    def all(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[Row]:
-        return self.conn.execute(sql, params).fetchall()
+        Its error, if any, is raised there, still inside this transaction, which it aborts as it would have.
+        """
+        item = Deferred(sql, params)
+        self._queue.append(item)
+        return item
+
+    def flush(self) -> None:
+        """Send what is queued now (one round trip), e.g. before a savepoint ends."""
+        if self._queue:
+            self._send(None)
+
+    def execute(self, sql: str, params: Params = None) -> psycopg.Cursor[Row]:
+        if not self._queue:
+            return self._conn.execute(sql, params)
+        last = Deferred(sql, params)
+        self._send(last)
+        assert last.cursor is not None
+        return last.cursor
+
+    def one(self, sql: str, params: Params = None) -> Row | None:
+        return self.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: Params = None) -> list[Row]:
+        return self.execute(sql, params).fetchall()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[Tx]:
+        """A savepoint: what fails inside it is undone alone, and the transaction goes on."""
+        with self.conn.transaction():  # `conn` sent what was queued before: the queue is empty here
+            try:
+                yield self
+                self.flush()  # its deferred writes must fail inside it, where they can be undone alone
+            except BaseException:
+                self._queue = []  # what it deferred and never sent is undone with it
+                raise
+
+    def _send(self, last: Deferred | None) -> None:
+        queue, self._queue = self._queue, []
+        if last is not None:
+            queue.append(last)
+        self.begun = True  # from here the server may hold an open (or failed) transaction: a failure rolls back
+        batch: list[Deferred] = []
+        for item in queue:
+            if item.params is None and item.sql not in _PIPELINED:
+                # A statement without parameters may be several (a script): only the simple protocol runs those,
+                # and it cannot be pipelined. What was queued before it goes first; it goes alone.
+                self._run(batch)
+                batch = []
+                item.cursor = self._conn.execute(item.sql)
+            else:
+                batch.append(item)
+        self._run(batch)
+
+    def _run(self, batch: list[Deferred]) -> None:
+        if len(batch) == 1:  # nothing to pipeline with
+            batch[0].cursor = self._conn.execute(batch[0].sql, batch[0].params)
+        elif batch:
+            with self._conn.pipeline():
+                for item in batch:
+                    item.cursor = self._conn.execute(item.sql, item.params)
+
+    def _commit(self) -> None:
+        if not self.begun and len(self._queue) == 1:
+            self._queue = []  # nothing was asked of the server: nothing to commit
+            return
+        self._queue.append(Deferred("COMMIT", None))
+        self.flush()
+
+    def _rollback(self) -> None:
+        self._queue = []
+        if self.begun and not self._conn.closed:
+            with suppress(psycopg.Error):  # a broken connection: the pool discards it; the caller sees the first error
+                self._conn.rollback()
+
+
+def rows_sql(insert: str, rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
+    """`INSERT INTO t (a, b) VALUES` and rows as one multi-row statement and its flat parameters: one statement
+    to send (and to defer), not one per row."""
+    width = len(rows[0])
+    one = "(" + ", ".join(["%s"] * width) + ")"
+    return insert + " " + ", ".join([one] * len(rows)), [value for row in rows for value in row]
 
 
 _current: contextvars.ContextVar[Tx | None] = contextvars.ContextVar("current_tx", default=None)
@@ -41,18 +153,23 @@ class Database:
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10, name: str = "todo") -> None:
         self.url = url
+        self._idle_check = _IdleCheck()
         self.pool = ConnectionPool(
             url,
             min_size=min_size,
             max_size=max_size,
             kwargs={"row_factory": dict_row, "autocommit": True},
-            # A connection is checked (an empty query) as it leaves the pool: after the server restarted, the
-            # ones it closed are replaced there rather than failing a request each, as if it were still down.
-            check=ConnectionPool.check_connection,
+            configure=_configure,
+            # After the server restarted, the connections it closed are replaced as they leave the pool rather
+            # than failing a request each, as if the database were still down: see _IdleCheck.
+            check=self._idle_check.check,
+            reset=self._idle_check.returned,
             name=name,
             open=False,
             timeout=10,
         )
+        # functions/store/wire_trace.py: while set, every connection handed out has libpq trace its protocol.
+        self.tracer: WireTrace | None = None
 
     def open(self, wait: bool = True) -> Database:
         self.pool.open(wait=wait, timeout=30)
@@ -70,30 +187,79 @@ class Database:
             # Joining keeps an inbox row and the handler's writes in one commit.
             queued = len(outer.after_commit)
             try:
-                with _translated(), outer.conn.transaction():
+                with _translated(), outer.savepoint():
                     yield outer
             except BaseException:
                 del outer.after_commit[queued:]  # the savepoint rolled back: so do its hooks
                 raise
             return
-        with _translated(), self.pool.connection(timeout=timeout) as conn:
+        with _translated(), self._connection(timeout) as conn:
             tx = Tx(conn)
             token = _current.set(tx)
             try:
-                with conn.transaction():
-                    yield tx
+                yield tx
+                tx._commit()
+            except BaseException:
+                tx._rollback()
+                raise
             finally:
                 _current.reset(token)
         for hook in tx.after_commit:
             hook()
 
+    def one(self, sql: str, params: Params = None) -> Row | None:
+        """One statement, a transaction of its own: one round trip."""
+        with _translated(), self._connection(None) as conn:
+            return conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: Params = None) -> list[Row]:
+        with _translated(), self._connection(None) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, params: Params = None) -> int:
+        """A write that is a transaction of its own; returns the rows it touched."""
+        with _translated(), self._connection(None) as conn:
+            return conn.execute(sql, params).rowcount
+
     def ping(self) -> bool:
         try:
-            with self.transaction() as tx:
-                tx.execute("SELECT 1")
+            self.one("SELECT 1")
             return True
         except Transient:
             return False
+
+    @contextmanager
+    def _connection(self, timeout: float | None) -> Iterator[psycopg.Connection[Row]]:
+        with self.pool.connection(timeout=timeout) as conn:
+            if self.tracer is not None:
+                self.tracer.attach(conn)
+            yield conn
+
+
+class _IdleCheck:
+    """Checks (an empty query: one round trip) a connection that has been idle in the pool for IDLE_CHECK_S or
+    more before it is handed out; one returned more recently is handed out as it is. Under load a connection is
+    back in use within milliseconds, so the hot path pays no extra round trip (docs/performance.md), while after
+    a restart of the server, which takes longer than that, every connection it closed is found and replaced."""
+
+    IDLE_CHECK_S = 1.0
+
+    def __init__(self) -> None:
+        self._returned: weakref.WeakKeyDictionary[psycopg.Connection[Row], float] = weakref.WeakKeyDictionary()
+
+    def returned(self, conn: psycopg.Connection[Row]) -> None:
+        self._returned[conn] = time.monotonic()
+
+    def check(self, conn: psycopg.Connection[Row]) -> None:
+        last = self._returned.get(conn)
+        if last is None or time.monotonic() - last >= self.IDLE_CHECK_S:
+            ConnectionPool.check_connection(conn)
+
+
+def _configure(conn: psycopg.Connection[Row]) -> None:
+    """Times come back in UTC whatever the server's default zone, as replies built from what was written render
+    them: a task reads the same whether it was just written or read back."""
+    conn.execute("SET TIME ZONE 'UTC'")
 
 
 @contextmanager

@@ -8,15 +8,17 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
-from functions.store.db import Tx
+from functions.store.db import Database, Tx, rows_sql
 
 
 def add(tx: Tx, rows: list[tuple[UUID, str, str, dict[str, Any]]]) -> None:
-    """Insert (id, topic, key, event) rows; executemany pipelines them in one round trip."""
-    with tx.conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO outbox (id, topic, key, event) VALUES (%s, %s, %s, %s)",
-            [(event_id, topic, key, Jsonb(event)) for event_id, topic, key, event in rows],
+    """Insert (id, topic, key, event) rows in one statement, deferred: it travels with the COMMIT."""
+    if rows:
+        tx.defer(
+            *rows_sql(
+                "INSERT INTO outbox (id, topic, key, event) VALUES",
+                [(event_id, topic, key, Jsonb(event)) for event_id, topic, key, event in rows],
+            )
         )
 
 
@@ -26,6 +28,13 @@ def mark_published(tx: Tx, ids: list[UUID], now: datetime) -> None:
             "UPDATE outbox SET published_at = %s WHERE id = ANY(%s) AND published_at IS NULL",
             (now, ids),
         )
+
+
+def mark_published_now(db: Database, ids: list[UUID], now: datetime) -> int:
+    """Mark rows published in a statement of its own (one round trip): the fast path's batched bookkeeping."""
+    if not ids:
+        return 0
+    return db.execute("UPDATE outbox SET published_at = %s WHERE id = ANY(%s) AND published_at IS NULL", (now, ids))
 
 
 def claim_unpublished(tx: Tx, older_than: datetime, limit: int) -> list[dict[str, Any]]:

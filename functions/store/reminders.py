@@ -6,26 +6,30 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from functions.domain.reminders import ReminderSpec, remind_at
-from functions.store.db import Row, Tx
+from functions.store.db import Row, Tx, rows_sql
 
 # A claimed reminder is in flight (its event is in the outbox or on Kafka) but not yet mailed, so
 # cancelling and re-planning must reach it too; the sender re-checks the row and skips a stale event.
+LIVE_STATES = ("pending", "claimed")
 _LIVE = "state IN ('pending', 'claimed')"
 
 
-def plan(tx: Tx, task_id: UUID, user_id: str, specs: list[ReminderSpec], due_at: datetime | None) -> None:
-    """Insert pending reminders. One already past fires at the next check rather than never."""
+def plan(
+    tx: Tx, task_id: UUID, user_id: str, specs: list[ReminderSpec], due_at: datetime | None
+) -> list[tuple[UUID, datetime, timedelta | None, datetime | None]]:
+    """Insert pending reminders (deferred: one statement that goes with the next one or the COMMIT).
+
+    One already past fires at the next check rather than never. Returns what was written, (id,
+    remind_at, before, at), so that a reply can be built without reading it back.
+    """
     rows = [
         (uuid4(), task_id, user_id, spec.before, spec.at, when)
         for spec in specs
         if (when := remind_at(spec, due_at)) is not None
     ]
     if rows:
-        with tx.conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO reminders (id, task_id, user_id, before, at, remind_at) VALUES (%s, %s, %s, %s, %s, %s)",
-                rows,
-            )
+        tx.defer(*rows_sql("INSERT INTO reminders (id, task_id, user_id, before, at, remind_at) VALUES", rows))
+    return [(rid, when, before, at) for rid, _, _, before, at, when in rows]
 
 
 def replan(tx: Tx, task_id: UUID, due_at: datetime | None, now: datetime) -> None:
@@ -62,6 +66,14 @@ def cancel_pending(tx: Tx, task_id: UUID, now: datetime) -> int:
         (now, task_id),
     )
     return cur.rowcount
+
+
+def cancel_pending_later(tx: Tx, task_id: UUID, now: datetime) -> None:
+    """`cancel_pending` when the count is not needed: deferred, it travels with the next statement or COMMIT."""
+    tx.defer(
+        f"UPDATE reminders SET state = 'cancelled', updated_at = %s WHERE task_id = %s AND {_LIVE}",
+        (now, task_id),
+    )
 
 
 def claim_due(tx: Tx, now: datetime, limit: int, lease: timedelta) -> list[Row]:

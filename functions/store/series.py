@@ -14,7 +14,8 @@ from functions.store.db import Row, Tx
 
 
 def insert(tx: Tx, series_id: UUID, user_id: str, rrule: str, anchor: datetime, timezone: str) -> None:
-    tx.execute(
+    """Deferred: it travels with the next statement (the task that references it)."""
+    tx.defer(
         "INSERT INTO series (id, user_id, rrule, anchor, timezone) VALUES (%s, %s, %s, %s, %s)",
         (series_id, user_id, rrule, anchor, timezone),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -28,21 +28,25 @@ def to_task(row: Row, reminders: list[ReminderView]) -> Task:
 def get(tx: Tx, user_id: str, task_id: UUID, *, for_update: bool = False) -> Task | None:
     """The caller's live task, or None (also when it is someone else's or deleted)."""
     lock = " FOR UPDATE" if for_update else ""
-    row = tx.one(
+    # The task and its reminders in one round trip: both queries go in one pipeline (the reminders of a task
+    # that turns out not to be the caller's are read and dropped).
+    task = tx.defer(
         f"SELECT {_COLUMNS} FROM tasks WHERE id = %s AND user_id = %s AND deleted_at IS NULL{lock}",
         (task_id, user_id),
     )
-    if row is None:
-        return None
-    return to_task(row, reminders_of(tx, [task_id]).get(task_id, []))
+    reminders = reminders_of(tx, [task_id]).get(task_id, [])
+    assert task.cursor is not None
+    row = task.cursor.fetchone()
+    return None if row is None else to_task(row, reminders)
 
 
-def insert(tx: Tx, task_id: UUID, user_id: str, fields: dict[str, Any], now: datetime) -> None:
-    tx.execute(
+def insert(tx: Tx, task_id: UUID, user_id: str, fields: dict[str, Any], now: datetime) -> Row:
+    """Insert the task and return its row as stored (defaults, normalised values): no read-back needed."""
+    row = tx.one(
         "INSERT INTO tasks (id, user_id, title, description, priority, tags, due_at, timezone, recurrence,"
         " series_id, created_at, updated_at)"
         " VALUES (%(id)s, %(user_id)s, %(title)s, %(description)s, %(priority)s, %(tags)s, %(due_at)s,"
-        " %(timezone)s, %(recurrence)s, %(series_id)s, %(now)s, %(now)s)",
+        f" %(timezone)s, %(recurrence)s, %(series_id)s, %(now)s, %(now)s) RETURNING {_COLUMNS}",
         {
             **fields,
             "priority": PRIORITY_RANK[fields["priority"]],
@@ -51,6 +55,8 @@ def insert(tx: Tx, task_id: UUID, user_id: str, fields: dict[str, Any], now: dat
             "now": now,
         },
     )
+    assert row is not None
+    return row
 
 
 _UPDATABLE = {
@@ -68,7 +74,8 @@ _UPDATABLE = {
 }
 
 
-def update(tx: Tx, task_id: UUID, fields: dict[str, Any], now: datetime) -> None:
+def update(tx: Tx, task_id: UUID, fields: dict[str, Any], now: datetime) -> Row:
+    """Change the fields; returns the row as stored (RETURNING), so the reply need not read it back."""
     unknown = fields.keys() - _UPDATABLE
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
@@ -76,10 +83,12 @@ def update(tx: Tx, task_id: UUID, fields: dict[str, Any], now: datetime) -> None
     if "priority" in values:
         values["priority"] = PRIORITY_RANK[values["priority"]]
     sets = ", ".join(f"{name} = %({name})s" for name in values)
-    tx.execute(
-        f"UPDATE tasks SET {sets}, updated_at = %(now)s, version = version + 1 WHERE id = %(id)s",
+    row = tx.one(
+        f"UPDATE tasks SET {sets}, updated_at = %(now)s, version = version + 1 WHERE id = %(id)s RETURNING {_COLUMNS}",
         {**values, "now": now, "id": task_id},
     )
+    assert row is not None, f"task {task_id} vanished under its row lock"
+    return row
 
 
 def reminders_of(tx: Tx, task_ids: list[UUID]) -> dict[UUID, list[ReminderView]]:
@@ -92,11 +101,23 @@ def reminders_of(tx: Tx, task_ids: list[UUID]) -> dict[UUID, list[ReminderView]]
     )
     found: dict[UUID, list[ReminderView]] = {}
     for r in rows:
-        before = None if r["before"] is None else _iso_duration(r["before"].total_seconds())
-        found.setdefault(r["task_id"], []).append(
-            ReminderView(id=r["id"], remind_at=r["remind_at"], state=r["state"], before=before, at=r["at"])
-        )
+        found.setdefault(r["task_id"], []).append(_view(r["id"], r["remind_at"], r["state"], r["before"], r["at"]))
     return found
+
+
+def planned_views(planned: list[tuple[UUID, datetime, timedelta | None, datetime | None]]) -> list[ReminderView]:
+    """The views of reminders just planned (`reminders.plan`), as `reminders_of` would read them back: pending,
+    in UTC, ordered by time then id."""
+    views = [
+        _view(rid, when.astimezone(UTC), "pending", before, None if at is None else at.astimezone(UTC))
+        for rid, when, before, at in planned
+    ]
+    return sorted(views, key=lambda v: (v.remind_at, v.id))
+
+
+def _view(rid: UUID, when: datetime, state: str, before: timedelta | None, at: datetime | None) -> ReminderView:
+    duration = None if before is None else _iso_duration(before.total_seconds())
+    return ReminderView(id=rid, remind_at=when, state=state, before=duration, at=at)  # type: ignore[arg-type]
 
 
 def _iso_duration(seconds: float) -> str:

@@ -20,10 +20,12 @@ from functions.store.db import Tx
 
 
 def _zone_for(tx: Tx, user: User, requested: str | None) -> str:
+    """The zone a new task lives in: the one requested, else the profile's, else the token's, else UTC. Registers
+    the user on first write either way (one statement, deferred when the profile need not be read)."""
     if requested:
+        users.ensure(tx, user.id, user.email, user.timezone)
         return requested
-    profile = users.get(tx, user.id)
-    return (profile and profile["timezone"]) or user.timezone or "UTC"
+    return users.ensure_zone(tx, user.id, user.email, user.timezone) or user.timezone or "UTC"
 
 
 def _rule(rule: str, due_at: Any, zone: str) -> str:
@@ -51,8 +53,10 @@ def create_task(cmd: CreateTask, deps: Deps, ctx: Context) -> Task:
     now = deps.clock()
     task_id = uuid4()
     _check_reminder_times(cmd.reminders, cmd.due_at)
+    # One transaction in at most three round trips: the user (with the profile's zone when needed), the task
+    # (RETURNING what was stored), then the reminders, the series and the outbox rows with the COMMIT. The
+    # reply is built from what was written, not read back.
     with deps.db.transaction() as tx:
-        users.ensure(tx, user.id, user.email, user.timezone)
         zone = _zone_for(tx, user, cmd.timezone)
         fields = cmd.model_dump(exclude={"reminders"})
         fields.update(timezone=zone, series_id=None)
@@ -60,9 +64,9 @@ def create_task(cmd: CreateTask, deps: Deps, ctx: Context) -> Task:
             fields["recurrence"] = _rule(cmd.recurrence, cmd.due_at, zone)
             fields["series_id"] = uuid4()
             series.insert(tx, fields["series_id"], user.id, fields["recurrence"], cmd.due_at, zone)
-        tasks.insert(tx, task_id, user.id, fields, now)
-        reminders.plan(tx, task_id, user.id, cmd.reminders, cmd.due_at)
-        created = _load(tx, user, task_id)
+        row = tasks.insert(tx, task_id, user.id, fields, now)
+        planned = reminders.plan(tx, task_id, user.id, cmd.reminders, cmd.due_at)
+        created = tasks.to_task(row, tasks.planned_views(planned))
         record_task_change(tx, deps, user.id, "created", None, created)
     return created
 
@@ -115,10 +119,12 @@ def update_task(cmd: UpdateTask, deps: Deps, ctx: Context) -> Task:
             reminders.replan(tx, before.id, due_at, now)
         if cmd.reminders is not None:
             reminders.plan(tx, before.id, user.id, cmd.reminders, due_at)
-        if fields:
-            tasks.update(tx, before.id, fields, now)
+        row = tasks.update(tx, before.id, fields, now) if fields else None
         task_cache.invalidate_after_commit(tx, deps, user.id, before.id)
-        after = _load(tx, user, before.id)
+        # The reply from what was written (RETURNING); the reminders are read again only if they changed.
+        replanned = cmd.reminders is not None or ("due_at" in changes and due_at != before.due_at)
+        views = tasks.reminders_of(tx, [before.id]).get(before.id, []) if replanned else before.reminders
+        after = before.model_copy(update={"reminders": views}) if row is None else tasks.to_task(row, views)
         if after.model_dump(exclude={"updated_at"}) != before.model_dump(exclude={"updated_at"}):
             record_task_change(tx, deps, user.id, "updated", before, after)
     return after
@@ -193,11 +199,13 @@ def _set_status(ref: TaskRef, deps: Deps, ctx: Context, status: str) -> Task:
         if before.status == status:
             return before
         done = status == "done"
-        tasks.update(tx, ref.id, {"status": status, "completed_at": now if done else None}, now)
+        row = tasks.update(tx, ref.id, {"status": status, "completed_at": now if done else None}, now)
         task_cache.invalidate_after_commit(tx, deps, user.id, ref.id)
+        views = before.reminders
         if done:
-            reminders.cancel_pending(tx, ref.id, now)
-        after = _load(tx, user, ref.id)
+            reminders.cancel_pending_later(tx, ref.id, now)
+            views = [v for v in views if v.state not in reminders.LIVE_STATES]  # cancelled ones are not shown
+        after = tasks.to_task(row, views)  # from what was written, not read back
         record_task_change(tx, deps, user.id, "completed" if done else "reopened", before, after)
     return after
 

@@ -88,6 +88,18 @@ def test_100_simultaneous_requests_admit_exactly_the_limit(roomy_runtime):
     assert statuses.count(200) == 60 and statuses.count(429) == 40
 
 
+def test_two_processes_counting_one_user_admit_exactly_the_limit(runtime, token):
+    """Two apps (as two gunicorn workers or replicas: each its own slot hints) share the user's window."""
+    first, second = (_app(runtime, clock=lambda: NOON, rate_limit_requests=60) for _ in range(2))
+    alice = {"Authorization": token("alice")}
+    statuses = []
+    for i in range(100):
+        client = first if i % 3 else second  # unevenly, so that one app runs ahead of the other
+        statuses.append(client.get("/api/tasks?limit=1", headers=alice).status_code)
+    assert statuses.count(200) == 60 and statuses.count(429) == 40
+    assert statuses[:60] == [200] * 60  # none refused while the window had room
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -60,3 +60,15 @@ def test_each_state_call_goes_where_its_row_says(db):
             "state transaction||tx",
         ]
     )
+
+
+def test_a_transaction_with_concurrency_options_goes_to_the_port_that_can_express_them(db):
+    # The SDK's TransactionalStateOperation has no options field (bindings/dapr_client.py refuses them): the rate
+    # limiter's first-write slot claim must reach the HTTP port even when every other call is on the SDK.
+    stores = {c: TableState(db, f"{c}||") for c in COVERED if c.startswith("state ")}
+    http = TableState(db, "http||")
+    chosen = ChosenState(stores, with_options=http)
+    claim = {"key": "slot", "value": 1, "options": {"concurrency": "first-write"}}
+    chosen.transact([{"operation": "upsert", "request": claim}])
+    chosen.transact([{"operation": "upsert", "request": {"key": "plain", "value": 2}}])
+    assert _keys(db) == ["http||slot", "state transaction||plain"]

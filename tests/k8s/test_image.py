@@ -89,9 +89,9 @@ def test_the_entry_point_runs_procfile_lines():
 
 def test_the_procfile_commands_are_the_deployments_commands():
     procs = procfile.read()
-    assert procs == {
-        name: f"gunicorn --config bindings/gunicorn_conf.py 'bindings.app:create_app(\"{name}\")'" for name in FUNCTIONS
-    }
+    # One worker and four threads per function: the choice measured in docs/performance.md ("Workers and threads").
+    serve = "gunicorn --config bindings/gunicorn_conf.py --workers 1 --threads 4"
+    assert procs == {name: f"{serve} 'bindings.app:create_app(\"{name}\")'" for name in FUNCTIONS}
     for name, line in procs.items():
         docs = yaml.safe_load_all((ROOT / "k8s" / "base" / "functions" / f"{name}.yaml").read_text())
         deployment = next(d for d in docs if d["kind"] == "Deployment")

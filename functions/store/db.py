@@ -14,7 +14,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg.rows import dict_row
@@ -22,8 +22,13 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from functions.errors import Transient
 
-if TYPE_CHECKING:
-    from functions.store.wire_trace import WireTrace
+
+class ConnectionTracer(Protocol):
+    """What `Database.tracer` is given (functions/store/wire_trace.py's WireTrace): told of each connection handed
+    out, so it can count round trips. A Protocol here, so the store does not import the tool that measures it."""
+
+    def attach(self, conn: psycopg.Connection[Any]) -> None: ...
+
 
 Row = dict[str, Any]
 Params = Sequence[Any] | dict[str, Any] | None
@@ -169,7 +174,7 @@ class Database:
             timeout=10,
         )
         # functions/store/wire_trace.py: while set, every connection handed out has libpq trace its protocol.
-        self.tracer: WireTrace | None = None
+        self.tracer: ConnectionTracer | None = None
 
     def open(self, wait: bool = True) -> Database:
         self.pool.open(wait=wait, timeout=30)

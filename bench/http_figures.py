@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +49,26 @@ def app_env(db_url: str, data_dir: Path) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "RATE_LIMIT_REQUESTS": NO_RATE_LIMIT,
     }
+
+
+@contextmanager
+def in_process_todo_api(db_url: str, data_dir: Path) -> Iterator[Any]:
+    """todo-api on the embedded runtime inside this process (its Flask test client, no server), with the bench's
+    app environment set while it lives and the caller's restored after."""
+    from bindings.embedded_runtime import Runtime
+
+    saved = {k: os.environ.get(k) for k in app_env(db_url, data_dir)}
+    os.environ.update(app_env(db_url, data_dir))
+    runtime = Runtime.build(data_dir, functions=["todo-api"])
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _warm(server: Server, headers: dict[str, str], paths: list[str]) -> None:

@@ -6,12 +6,11 @@ rather than gunicorn's socket handling; the wiring is the same as the benchmarke
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from bench import seed
-from bench.http_figures import TASK, app_env
+from bench.http_figures import TASK, in_process_todo_api
 from bench.report import Figure
 
 REQUESTS = 300
@@ -29,13 +28,8 @@ def profile_misses(figures: list[Figure], db_url: str, data_dir: Path, out: Path
         return {}
     from pyinstrument import Profiler
 
-    from bindings.embedded_runtime import Runtime
-
-    saved = {k: os.environ.get(k) for k in app_env(db_url, data_dir)}
-    os.environ.update(app_env(db_url, data_dir))
-    runtime = Runtime.build(data_dir, functions=["todo-api"])
     written: dict[str, str] = {}
-    try:
+    with in_process_todo_api(db_url, data_dir) as runtime:
         client = runtime.apps["todo-api"].test_client()
         user = "profile-user"
         headers = seed.bearer(seed.signing_key(data_dir), user)
@@ -51,13 +45,6 @@ def profile_misses(figures: list[Figure], db_url: str, data_dir: Path, out: Path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(f"{route}: {REQUESTS} requests in process\n\n" + profiler.output_text(unicode=True))
             written[route] = str(target)
-    finally:
-        runtime.close()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return written
 
 

@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import seed  # noqa: E402
-from bench.http_figures import TASK, app_env  # noqa: E402
+from bench.http_figures import TASK, in_process_todo_api  # noqa: E402
 
 RECURRING = json.dumps({"title": "Water the plants", "due_at": "2031-01-06T09:00:00+00:00", "recurrence": "weekly"})
 PATCH = json.dumps({"title": "Write the yearly report"})
@@ -81,21 +81,9 @@ def settle(runtime: Any) -> None:
 
 
 def bench_roundtrips(db_url: str, data_dir: Path) -> dict[str, dict[str, int]]:
-    from bindings.embedded_runtime import Runtime
-
-    saved = {k: os.environ.get(k) for k in app_env(db_url, data_dir)}
-    os.environ.update(app_env(db_url, data_dir))
-    runtime = Runtime.build(data_dir, functions=["todo-api"])
-    try:
+    with in_process_todo_api(db_url, data_dir) as runtime:
         headers = {**seed.bearer(seed.signing_key(data_dir), "roundtrips"), "Content-Type": "application/json"}
         return count(runtime, headers)
-    finally:
-        runtime.close()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def table(found: dict[str, dict[str, int]]) -> str:

@@ -10,6 +10,7 @@ trips; a single statement outside a transaction (`Database.one`, `all`, `execute
 from __future__ import annotations
 
 import contextvars
+import select
 import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -242,12 +243,16 @@ class Database:
 
 
 class _IdleCheck:
-    """Checks (an empty query: one round trip) a connection that has been idle in the pool for IDLE_CHECK_S or
-    more before it is handed out; one returned more recently is handed out as it is. Under load a connection is
-    back in use within milliseconds, so the hot path pays no extra round trip (docs/performance.md), while after
-    a restart of the server, which takes longer than that, every connection it closed is found and replaced."""
+    """Checks a connection (an empty query: one round trip) as it leaves the pool only when there is reason to
+    doubt it, so that the hot path pays no extra round trip (docs/performance.md):
 
-    IDLE_CHECK_S = 1.0
+    - its socket is readable: an idle connection is sent nothing, except the FATAL notice and EOF of a server
+      that shut it down (a restart, a failover, pg_terminate_backend), however briefly that server was away;
+    - it has been idle IDLE_CHECK_S or more: a peer that vanished without a word (a dropped route) leaves
+      nothing to read, and a connection unused that long costs its caller one round trip at most.
+    """
+
+    IDLE_CHECK_S = 5.0
 
     def __init__(self) -> None:
         self._returned: weakref.WeakKeyDictionary[psycopg.Connection[Row], float] = weakref.WeakKeyDictionary()
@@ -257,8 +262,18 @@ class _IdleCheck:
 
     def check(self, conn: psycopg.Connection[Row]) -> None:
         last = self._returned.get(conn)
-        if last is None or time.monotonic() - last >= self.IDLE_CHECK_S:
+        idle_long = last is None or time.monotonic() - last >= self.IDLE_CHECK_S
+        if idle_long or _readable(conn):
             ConnectionPool.check_connection(conn)
+
+
+def _readable(conn: psycopg.Connection[Row]) -> bool:
+    """Has the server sent something to this idle connection? One poll of its socket, no round trip."""
+    try:
+        ready, _, _ = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg.OperationalError):  # already closed: the check will say so
+        return True
+    return bool(ready)
 
 
 def _configure(conn: psycopg.Connection[Row]) -> None:

@@ -192,7 +192,7 @@ def _fixed_rate_figures(fixed: dict[str, Any] | None, published: float) -> list[
         direct, via = r["direct"], r["sidecar"]
         slipped = direct["late_over_10ms"] + via["late_over_10ms"]
         note = (
-            f"p50 +{r['added_p50_ms']:.2f}, p99 +{r['added_p99_ms']:.2f} ms;"
+            f"added p50 {r['added_p50_ms']:+.2f}, p99 {r['added_p99_ms']:+.2f} ms;"
             f" p90 {via['p90_ms']:.2f} vs {direct['p90_ms']:.2f} ms direct; published ~{published} ms"
             + (f"; schedule slipped ({slipped} sends > 10 ms late)" if slipped else "")
             + "".join(f"; {x['note']}" for x in (direct, via) if x.get("note"))

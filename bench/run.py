@@ -1,7 +1,7 @@
 """`make bench`: every benchmark of issue 8 in one run, each bounded, against one embedded PostgreSQL.
 
 Prints the table of figures, writes bench/results/<date>.json (<date>-quick.json with --quick) and the
-PNG plots beside it. `--only` runs some benchmarks: http, audit, startup, dapr, reminders, sdk.
+PNG plots beside it. `--only` runs some benchmarks: http, audit, startup, dapr, events, reminders, sdk.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from bench import plots, report  # noqa: E402  (after the sys.path line)
 from bench.http_figures import LoadConfig, app_env  # noqa: E402
 
-ALL = ("http", "audit", "startup", "dapr", "reminders", "sdk")
+ALL = ("http", "audit", "startup", "dapr", "events", "reminders", "sdk")
 MODES = {
     "full": {
         "seconds": 15.0,
@@ -70,6 +70,8 @@ def _args() -> argparse.Namespace:
     p.add_argument("--connections", type=int, help="concurrent client connections per load run")
     p.add_argument("--list-sizes", help="tasks of the listing user, e.g. 10000,1000000 (the first is the baseline)")
     p.add_argument("--reminder-sizes", help="tasks for reminder-check, e.g. 10000,1000000")
+    p.add_argument("--rate", type=float, help="open-loop req/s of the daprd fixed-rate figures (default 50)")
+    p.add_argument("--event-rate", type=float, help="open-loop creates/s of the event-path figure (default 20)")
     p.add_argument("--no-profile", action="store_true", help="do not profile figures that miss their target")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = p.parse_args()
@@ -133,10 +135,16 @@ def run(args: argparse.Namespace, work: Path, admin: str) -> tuple[dict[str, Any
             under_load["audit-writer"] = results["audit"]["rss_mb"]
         figures += report.startup_figures(results["startup"], under_load)
     if "dapr" in args.only:
-        from bench.dapr_overhead import bench_dapr
+        from bench.dapr_overhead import FIXED_RATE, bench_dapr
 
-        results["dapr"] = bench_dapr(work, env, args.seconds, m["warmup"], args.connections)
+        rate = args.rate or FIXED_RATE
+        results["dapr"] = bench_dapr(work, env, args.seconds, m["warmup"], args.connections, rate)
         figures += report.dapr_figures(results["dapr"])
+    if "events" in args.only:
+        from bench.event_latency import RATE, bench_events
+
+        results["events"] = bench_events(work, env, max(args.seconds, 10.0), args.event_rate or RATE)
+        figures += report.event_figures(results["events"])
     if "reminders" in args.only:
         from bench.reminders import bench_checks, bench_path
 

@@ -131,3 +131,47 @@ def load(
     if result["errors"]:
         result["note"] = f"{result['errors']} unexpected replies: {result['statuses']}"
     return result
+
+
+def fixed_rate(
+    port: int,
+    users: list[tuple[dict[str, str], Request]],
+    rate: float,
+    seconds: float,
+    warmup: float,
+    expect: tuple[int, ...] = (200,),
+    keep: bool = False,
+    threads: int = 16,
+) -> dict[str, Any]:
+    """Run bench/openloop.py (open loop, `rate` requests/s) in its own process; one (headers, request) per user."""
+    spec = {
+        "host": "127.0.0.1",
+        "port": port,
+        "rate": rate,
+        "warmup": warmup,
+        "duration": seconds,
+        "threads": threads,
+        "expect": list(expect),
+        "keep": keep,
+        "users": [{"headers": h, "request": r} for h, r in users],
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(spec, f)
+    try:
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "openloop.py"), f.name],
+            check=True,
+            capture_output=True,
+            timeout=warmup + seconds + 60,
+        )
+    finally:
+        os.unlink(f.name)
+    result: dict[str, Any] = json.loads(out.stdout)
+    notes = []
+    if result["errors"]:
+        notes.append(f"{result['errors']} unexpected replies: {result['statuses']}")
+    if result["late_over_10ms"]:
+        notes.append(f"schedule slipped: {result['late_over_10ms']} sends > 10 ms late")
+    if notes:
+        result["note"] = "; ".join(notes)
+    return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from bindings.devstack.cache import ProvisionError, cache_dir, run_logged
@@ -111,6 +112,16 @@ def server_properties(log_dir: Path, port: int, controller_port: int) -> str:
     )
 
 
+def new_cluster_id(make: Callable[[], uuid.UUID] = uuid.uuid4) -> str:
+    """A random cluster id as Kafka writes them (base64url of a UUID, unpadded), never starting with "-": one in 64
+    did, and the storage tool's argument parser then read it as an option ("--cluster-id: expected one argument").
+    Kafka's own Uuid.randomUuid() draws again in that case; so does this."""
+    while True:
+        text = base64.urlsafe_b64encode(make().bytes).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
+
+
 def format_storage(home: Path, port: int, controller_port: int) -> Path:
     """Write server.properties and format the log dir once (a formatted dir keeps its cluster id)."""
     home.mkdir(parents=True, exist_ok=True)
@@ -118,8 +129,8 @@ def format_storage(home: Path, port: int, controller_port: int) -> Path:
     log_dir = home / "data"
     props.write_text(server_properties(log_dir, port, controller_port))
     if not (log_dir / "meta.properties").exists():
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        cmd = java_cmd("kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(props))
+        cmd = java_cmd("kafka.tools.StorageTool", "format", "--standalone", f"--cluster-id={new_cluster_id()}")
+        cmd += ["-c", str(props)]
         run_logged(cmd, timeout=180)
     return props
 

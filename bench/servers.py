@@ -98,6 +98,20 @@ def gunicorn(app: str, env: dict[str, str], health: str = "/healthz", name: str 
 Request = tuple[str, str, str | None]
 
 
+def _generate(script: str, spec: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """Run a load generator of bench/ (loadgen.py, openloop.py) in its own process on `spec`; its JSON result."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(spec, f)
+    try:
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / script), f.name], check=True, capture_output=True, timeout=timeout
+        )
+    finally:
+        os.unlink(f.name)
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
 def load(
     port: int,
     connections: list[tuple[dict[str, str], list[Request]]],
@@ -116,18 +130,7 @@ def load(
         "reject": list(reject),
         "connections": [{"headers": h, "requests": r} for h, r in connections],
     }
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(spec, f)
-    try:
-        out = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "loadgen.py"), f.name],
-            check=True,
-            capture_output=True,
-            timeout=warmup + seconds + 60,
-        )
-    finally:
-        os.unlink(f.name)
-    result: dict[str, Any] = json.loads(out.stdout)
+    result = _generate("loadgen.py", spec, timeout=warmup + seconds + 60)
     if result["errors"]:
         result["note"] = f"{result['errors']} unexpected replies: {result['statuses']}"
     return result
@@ -155,18 +158,7 @@ def fixed_rate(
         "keep": keep,
         "users": [{"headers": h, "request": r} for h, r in users],
     }
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(spec, f)
-    try:
-        out = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "openloop.py"), f.name],
-            check=True,
-            capture_output=True,
-            timeout=warmup + seconds + 60,
-        )
-    finally:
-        os.unlink(f.name)
-    result: dict[str, Any] = json.loads(out.stdout)
+    result = _generate("openloop.py", spec, timeout=warmup + seconds + 60)
     notes = []
     if result["errors"]:
         notes.append(f"{result['errors']} unexpected replies: {result['statuses']}")

@@ -26,6 +26,7 @@ from tests.dapr.conftest import require
 from tests.dapr.harness import eventually
 from tests.dapr.isolated import PYTHON, Isolated, isolated_checkout
 from tests.support import doc_commands
+from tests.support.processes import processes
 
 pytestmark = pytest.mark.dapr
 UP_TIMEOUT_S = 300.0  # ten apps and daprds on two shared cores, after Kafka and PostgreSQL
@@ -48,15 +49,15 @@ def _log_tail(path: Path, lines: int = 40) -> str:
 def _session(sid: int) -> list[str]:
     """The live processes of session `sid`, each with its parent, thread count and command line."""
     found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[3]) == sid and fields[0] != "Z":
-                cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                threads = len(list((stat.parent / "task").iterdir()))
-                found.append(f"{stat.parent.name} (parent {fields[1]}, {threads} threads): {cmdline.strip()[:110]}")
-        except (OSError, IndexError, ValueError):
+    for p in processes():
+        if p.sid != sid or p.state == "Z":
             continue
+        try:
+            cmdline = (p.proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            threads = len(list((p.proc / "task").iterdir()))
+        except OSError:  # it exited meanwhile
+            continue
+        found.append(f"{p.pid} (parent {p.ppid}, {threads} threads): {cmdline.strip()[:110]}")
     return found
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from tests.dapr.harness import RealDapr, eventually
 from tests.support import sendgrid_sink
+from tests.support.processes import processes
 
 pytestmark = pytest.mark.dapr
 EVENTS = Path(__file__).resolve().parents[1] / "events"
@@ -96,15 +97,8 @@ def _app_pids(real_dapr: RealDapr, pairs) -> list[int]:
     pids = []
     for p in pairs:
         master = int((real_dapr.stack.pid_dir / f"{p.name}.app.pid").read_text().split()[0])
-        pids += [int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat") if _parent(stat) == master]
+        pids += [proc.pid for proc in processes() if proc.ppid == master]
     return pids
-
-
-def _parent(stat: Path) -> int | None:
-    try:
-        return int(stat.read_text().rsplit(")", 1)[1].split()[1])  # after "(comm)": state, ppid, ...
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 def test_completing_a_recurring_task_spawns_exactly_one_successor(real_dapr: RealDapr):

@@ -33,6 +33,7 @@ from bindings.manifests.port_plan import Pair
 from bindings.table import FUNCTIONS
 from functions.settings import Settings
 from tests.support import postgres_restart, sendgrid_sink
+from tests.support.processes import processes
 
 # Two of the functions that must work once whatever the replica count: the cron claim and the mail path.
 REPLICAS = {name: 1 for name in FUNCTIONS} | {"reminder-check": 2, "send-reminder": 2}
@@ -149,28 +150,12 @@ def _as_an_orchestrator(start: Callable[[], None]) -> None:
 
 
 def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[1] == str(pid):
-            found.append(int(stat.parent.name))
-    return sorted(found)
+    return sorted(p.pid for p in processes() if p.ppid == pid)
 
 
 def _group_members(pgids: set[int]) -> list[int]:
     """Live processes in any of these process groups (a worker that outlived its master stays in its group)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[0] != "Z" and int(fields[2]) in pgids:
-            found.append(int(stat.parent.name))
-    return found
+    return [p.pid for p in processes() if p.state != "Z" and p.pgid in pgids]
 
 
 @contextmanager
